@@ -1,0 +1,40 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (this file is test/helpers/vectors.ts). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The published third-party vectors live beside the project, never inside it (../shared/vectors). */
+export const SHARED_VECTORS = resolve(REPO_ROOT, '..', 'shared', 'vectors');
+
+/** Absolute path of a published vector file or folder; throws if it is missing so no test passes on nothing. */
+export function vectorPath(...parts: string[]): string {
+  const p = join(SHARED_VECTORS, ...parts);
+  if (!existsSync(p)) throw new Error(`published vector missing: ${p} (is ../shared beside the repo?)`);
+  return p;
+}
+
+export function readVector(...parts: string[]): Uint8Array {
+  return new Uint8Array(readFileSync(vectorPath(...parts)));
+}
+
+export function readVectorJson<T = unknown>(...parts: string[]): T {
+  return JSON.parse(readFileSync(vectorPath(...parts), 'utf8')) as T;
+}
+
+/** Every file under a vector folder whose name ends with `ext`, recursively; throws when it finds none. */
+export function listVectorFiles(folder: string, ext: string): string[] {
+  const root = vectorPath(folder);
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith(ext)) out.push(p);
+    }
+  };
+  walk(root);
+  if (out.length === 0) throw new Error(`no ${ext} vectors under ${root}`);
+  return out;
+}
