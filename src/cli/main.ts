@@ -1,7 +1,18 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import * as issuers from './issuers.js';
+import * as keygen from './keygen.js';
+import * as keys from './keys.js';
+import * as registerCmd from './register.js';
+import * as serve from './serve.js';
+import * as sign from './sign.js';
+import * as verify from './verify.js';
 
-/** The atlog command line. Each subcommand lives in its own module under src/cli/. */
+/** The atlog command line. Each subcommand lives in its own module and adds itself with `register(program)`. */
 const program = new Command();
-program.name('atlog').description('Agent transparency log: a SCITT transparency service and offline verifier');
+program
+  .name('atlog')
+  .description('Agent transparency log: a SCITT transparency service and offline verifier')
+  .showHelpAfterError();
+for (const mod of [serve, registerCmd, issuers, keys, keygen, sign, verify]) mod.register(program);
 await program.parseAsync(process.argv);

@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** `atlog keygen`: not implemented yet. */
+export function register(_program: Command): void {}
