@@ -1,0 +1,127 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { AtlogError } from '../errors.js';
+import type { Timestamper } from '../tsa/timestamper.js';
+
+/**
+ * The service's options, and the one place where their defaults live (STYLE.md item 12): what the docs say
+ * and what the service runs with cannot drift, because `resolveServiceOptions` is the only code that fills
+ * a default.
+ */
+
+/** The logger shape the service uses (pino's, narrowed so tests can pass a stub). */
+export interface ServiceLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** What a caller may pass; every member is optional. */
+export interface ServiceOptionsInput {
+  /** LevelDB log, service keys (`keys/`) and everything else the service persists. Default `./data`. */
+  dataDir?: string;
+  /** The service identity URI, CWT `iss` of every tree head and receipt. Default `http://127.0.0.1:8080`. */
+  issuer?: string;
+  /** Registration Policy file (`.yaml`, `.yml` or `.json`). Default: none, i.e. the built-in default policy. */
+  policyFile?: string;
+  /** Watch `policyFile` and reload it on change (debounced). Default true when a policy file is given. */
+  watchPolicy?: boolean;
+  /** A batch is sealed at `maxEntries` entries or `maxDelayMs` after its first entry, whichever comes first. */
+  batch?: { maxEntries?: number; maxDelayMs?: number };
+  /** Registrations being verified or queued, at most. Beyond it `submit` throws ERR_LOG_PUSHBACK. Default 10,000. */
+  queueLimit?: number;
+  /** The P-256 receipt's algorithm label: 'ES256' (-7, default, what deployed verifiers know) or 'ESP256' (-9). */
+  receiptAlg?: 'ES256' | 'ESP256';
+  /** Also sign every tree head with the ML-DSA-65 key and issue a second receipt. Default true. */
+  pqReceipts?: boolean;
+  /** Worker threads for slow (ML-DSA) signature checks. Default cores-1, at least 1; 0 checks on the main thread. */
+  verifyWorkers?: number;
+  /** RFC 3161 time-stamping: every signed tree head is anchored with each of these. Default none. */
+  timestampers?: Timestamper[];
+  /** How long a batch waits for a TSA before the head is left unanchored (retried later). Default 2000 ms. */
+  anchorTimeoutMs?: number;
+  /** First retry delay for unanchored heads; doubles up to 60 s. Default 1000 ms. */
+  anchorRetryMs?: number;
+  /** Finished operations remembered in memory for `operation()`. Default 10,000. */
+  operationsLimit?: number;
+  /** Debounce of policy file change events. Default 200 ms. */
+  policyDebounceMs?: number;
+  /** Logger (pino-compatible). Default: a silent logger. */
+  logger?: ServiceLogger;
+}
+
+/** Options with every default filled in. */
+export interface ServiceOptions {
+  dataDir: string;
+  issuer: string;
+  policyFile: string | undefined;
+  watchPolicy: boolean;
+  batch: { maxEntries: number; maxDelayMs: number };
+  queueLimit: number;
+  receiptAlg: 'ES256' | 'ESP256';
+  pqReceipts: boolean;
+  verifyWorkers: number;
+  timestampers: Timestamper[];
+  anchorTimeoutMs: number;
+  anchorRetryMs: number;
+  operationsLimit: number;
+  policyDebounceMs: number;
+  logger: ServiceLogger;
+}
+
+const silent: ServiceLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+function positiveInt(v: unknown, name: string, min = 1): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    throw new AtlogError('ERR_SERVICE_OPTIONS', `${name} must be an integer >= ${min}`, { details: { field: name } });
+  }
+  return v;
+}
+
+/**
+ * Fills every default of the service options and validates what was given.
+ * Defaults: dataDir './data', issuer 'http://127.0.0.1:8080', no policy file (built-in default policy),
+ * batch 512 entries / 5 ms, queueLimit 10,000, receiptAlg 'ES256', pqReceipts true, verifyWorkers
+ * max(1, cores-1), no timestampers, anchorTimeoutMs 2000, anchorRetryMs 1000, operationsLimit 10,000,
+ * policyDebounceMs 200, a silent logger.
+ * @throws AtlogError ERR_SERVICE_OPTIONS naming the field when a value is out of range.
+ */
+export function resolveServiceOptions(input: ServiceOptionsInput = {}): ServiceOptions {
+  const issuer = input.issuer ?? 'http://127.0.0.1:8080';
+  try {
+    new URL(issuer);
+  } catch {
+    throw new AtlogError('ERR_SERVICE_OPTIONS', 'issuer must be a URI', { details: { field: 'issuer' } });
+  }
+  const receiptAlg = input.receiptAlg ?? 'ES256';
+  if (receiptAlg !== 'ES256' && receiptAlg !== 'ESP256') {
+    throw new AtlogError('ERR_SERVICE_OPTIONS', "receiptAlg must be 'ES256' or 'ESP256'", { details: { field: 'receiptAlg' } });
+  }
+  const timestampers = input.timestampers ?? [];
+  if (!Array.isArray(timestampers)) {
+    throw new AtlogError('ERR_SERVICE_OPTIONS', 'timestampers must be an array', { details: { field: 'timestampers' } });
+  }
+  return {
+    dataDir: resolve(input.dataDir ?? './data'),
+    issuer,
+    policyFile: input.policyFile === undefined ? undefined : resolve(input.policyFile),
+    watchPolicy: input.watchPolicy ?? input.policyFile !== undefined,
+    // Measured (docs/benchmarks.md): 512 entries cap one LevelDB batch at ~200 KB of proofs; 5 ms keeps
+    // single-client latency low while a loaded server fills batches well before the timer fires.
+    batch: {
+      maxEntries: positiveInt(input.batch?.maxEntries ?? 512, 'batch.maxEntries'),
+      maxDelayMs: positiveInt(input.batch?.maxDelayMs ?? 5, 'batch.maxDelayMs', 0),
+    },
+    queueLimit: positiveInt(input.queueLimit ?? 10_000, 'queueLimit'),
+    receiptAlg,
+    pqReceipts: input.pqReceipts ?? true,
+    verifyWorkers: positiveInt(input.verifyWorkers ?? Math.max(1, availableParallelism() - 1), 'verifyWorkers', 0),
+    timestampers,
+    anchorTimeoutMs: positiveInt(input.anchorTimeoutMs ?? 2000, 'anchorTimeoutMs'),
+    anchorRetryMs: positiveInt(input.anchorRetryMs ?? 1000, 'anchorRetryMs'),
+    operationsLimit: positiveInt(input.operationsLimit ?? 10_000, 'operationsLimit'),
+    policyDebounceMs: positiveInt(input.policyDebounceMs ?? 200, 'policyDebounceMs', 0),
+    logger: input.logger ?? silent,
+  };
+}
