@@ -1,0 +1,12 @@
+/**
+ * Agent Audit Trail records (draft-sharif-agent-audit-trail): validation, RFC 8785 canonical bytes, record and
+ * session hashes, in-record P-256 signatures, chain verification, the Registration Policy link check and
+ * delegation chains. Pure: no I/O, runs in a browser. Profile: spec/aat.md.
+ */
+export * from './types.js';
+export { canonicalBytes, canonicalString, assertJson, jsonProblems, type JsonProblem } from './jcs.js';
+export { parseTimestamp, isTimestamp } from './time.js';
+export { validateRecord, isValidRecord, recordErrors, resolveValidateOptions, LATEST_DRAFT, type ValidateOptions, type FieldError } from './validate.js';
+export { recordHash, hashedContent, linkTo, sessionHash } from './hash.js';
+export { checkLink, linkStateOf, type LinkState, type LinkResult, type LinkBreakKind } from './link.js';
+export { genesisRecord, nextRecord, sessionEndRecord, newUuid, type GenesisInput, type NextInput } from './build.js';
