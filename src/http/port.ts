@@ -1,0 +1,53 @@
+import type { PublicKey } from '../keys/types.js';
+import type { CheckpointInfo, IssuerInfo, OperationInfo, PolicyInfo, RegisteredEntry, ServiceStats, Submission } from '../service/types.js';
+
+/**
+ * What the HTTP layer needs from the service core: a structural view of `TransparencyService`
+ * (src/service/), so the HTTP code names exactly the calls it relies on. Return values may be plain or
+ * promised; the HTTP layer always awaits.
+ */
+
+type Awaitable<T> = T | Promise<T>;
+
+/** The service calls the HTTP layer makes. */
+export interface ServicePort {
+  /** Verifies, applies the Registration Policy and queues one Signed Statement. */
+  submit(statement: Uint8Array): Promise<Submission>;
+  /** State of a registration operation, or undefined when unknown (never existed or forgotten). */
+  operation(operationId: string): Awaitable<OperationInfo | undefined>;
+  /** Receipts of a registered entry (P-256 first), or undefined when the entry is not in the log. */
+  receipts(entryId: string): Awaitable<Uint8Array[] | undefined>;
+  /** The Transparent Statement (receipts under 394), or undefined when the entry is not in the log. */
+  transparentStatement(entryId: string): Awaitable<Uint8Array | undefined>;
+  /** The 64-hex entry id at a log index, or undefined beyond the tree. */
+  entryIdAt(index: number): Awaitable<string | undefined>;
+  /** The newest signed checkpoint, or undefined for an empty log. */
+  latestCheckpoint(): Awaitable<CheckpointInfo | undefined>;
+  /** RFC 9942 consistency receipts from tree size `from` to `to` (P-256 first). */
+  consistencyReceipt(from: number, to: number): Awaitable<Uint8Array | Uint8Array[] | undefined>;
+  /** Entry ids of an agent session, in log order. */
+  sessionEntries(agentId: string, sessionId: string): Awaitable<string[]>;
+  /** The service's public keys (receipt and tree head keys). */
+  serviceKeys(): Awaitable<readonly PublicKey[]>;
+  /** The encoded COSE_KeySet of `serviceKeys()`. */
+  keySet(): Awaitable<Uint8Array>;
+  /** Issuer keys managed at run time (admin API). */
+  readonly issuers: IssuerAdmin;
+  /** Re-reads the Registration Policy file. */
+  reloadPolicy(): Awaitable<unknown>;
+  policyInfo(): Awaitable<PolicyInfo>;
+  stats(): Awaitable<ServiceStats>;
+  /** Stops accepting, finishes the batch in flight, closes the store. */
+  close(): Promise<void>;
+  /** The service identity (CWT iss). */
+  readonly issuer?: string;
+}
+
+/** Issuer administration, as the admin endpoints use it. */
+export interface IssuerAdmin {
+  add(iss: string, key: PublicKey): Awaitable<unknown>;
+  revoke(iss: string, kid?: Uint8Array): Awaitable<unknown>;
+  list(): Awaitable<IssuerInfo[]>;
+}
+
+export type { CheckpointInfo, IssuerInfo, OperationInfo, PolicyInfo, RegisteredEntry, ServiceStats, Submission };

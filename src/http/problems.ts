@@ -1,0 +1,138 @@
+import type { Request, Response } from 'express';
+import { cborEncode } from '../cose/cbor.js';
+import { AtlogError, isAtlogError } from '../errors.js';
+import { MT_PROBLEM_CBOR, MT_PROBLEM_JSON, prefersJson } from './media.js';
+
+/**
+ * THE one place that maps AtlogError codes to HTTP status and problem details (docs/architecture.md).
+ *
+ * Bodies are RFC 9290 concise problem details in CBOR (`{-1: title, -2: detail}`), or RFC 9457
+ * problem+json when the client's Accept prefers JSON. atlog adds one custom problem detail entry (RFC 9290
+ * section 2: custom entries are keyed by a URI and hold a map) carrying the stable atlog error code, so that
+ * clients can branch on codes rather than on human-readable text (spec/api.md).
+ */
+
+/** RFC 9290 custom problem detail key of atlog's extension (a tag URI, RFC 4151). */
+export const PROBLEM_EXTENSION_KEY = 'tag:atlog.dev,2026:problem';
+
+/** A problem ready to be sent. */
+export interface Problem {
+  status: number;
+  title: string;
+  detail: string;
+  /** Stable atlog error code (ERR_*). */
+  code: string;
+  /** Seconds for a Retry-After header (429, 503). */
+  retryAfter?: number;
+  /** Extra string fields for the extension map (e.g. the policy rule that rejected a statement). */
+  extra?: Record<string, string>;
+}
+
+type Row = readonly [status: number, title: string];
+
+/** Exact codes. Titles of SCRAPI -11 are used verbatim where the draft defines one. */
+const BY_CODE: Readonly<Record<string, Row>> = {
+  ERR_REG_MALFORMED: [400, 'Malformed request'],
+  ERR_REG_BAD_ALG: [400, 'Bad Signature Algorithm'],
+  ERR_REG_CONFIRMATION_MISSING: [400, 'Confirmation Missing'],
+  ERR_REG_PAYLOAD_MISSING: [400, 'Payload Missing'],
+  ERR_REG_REJECTED: [400, 'Rejected'],
+  ERR_REG_TOO_LARGE: [413, 'Payload Too Large'],
+  ERR_LOG_PUSHBACK: [503, 'Service Unavailable'],
+  ERR_COSE_UNKNOWN_ALG: [400, 'Bad Signature Algorithm'],
+  ERR_HTTP_MALFORMED: [400, 'Malformed request'],
+  ERR_HTTP_INVALID_LOCATOR: [400, 'Invalid locator'],
+  ERR_HTTP_OPERATION_NOT_FOUND: [404, 'Operation Not Found'],
+  ERR_HTTP_NOT_FOUND: [404, 'Not Found'],
+  ERR_HTTP_NO_SUCH_KEY: [404, 'No such key'],
+  ERR_HTTP_RATE_LIMITED: [429, 'Too Many Requests'],
+  ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: [415, 'Unsupported Media Type'],
+  ERR_HTTP_BODY_TOO_LARGE: [413, 'Payload Too Large'],
+  ERR_HTTP_UNAUTHORIZED: [401, 'Unauthorized'],
+  ERR_HTTP_SHUTTING_DOWN: [503, 'Service Unavailable'],
+};
+
+/** Code prefixes: malformed client input from the pure core, or policy refusals not wrapped by the service. */
+const BY_PREFIX: readonly (readonly [string, Row])[] = [
+  ['ERR_CBOR_', [400, 'Malformed request']],
+  ['ERR_COSE_', [400, 'Malformed request']],
+  ['ERR_STATEMENT_', [400, 'Malformed request']],
+  ['ERR_MERKLE_', [400, 'Malformed request']],
+  ['ERR_INVALID_', [400, 'Malformed request']],
+  ['ERR_KEY_', [400, 'Malformed request']],
+  ['ERR_AAT_', [400, 'Rejected']],
+  ['ERR_POLICY_', [400, 'Rejected']],
+  ['ERR_ISSUER_NOT_FOUND', [404, 'Not Found']],
+];
+
+const INTERNAL: Row = [500, 'Internal Server Error'];
+
+function row(code: string): Row | undefined {
+  return BY_CODE[code] ?? BY_PREFIX.find(([p]) => code.startsWith(p))?.[1];
+}
+
+/** A problem for an AtlogError of the HTTP layer itself. */
+export function httpError(code: `ERR_HTTP_${string}`, detail: string): AtlogError {
+  return new AtlogError(code as `ERR_${Uppercase<string>}`, detail);
+}
+
+/**
+ * Maps any thrown value to a Problem. Unknown codes and non-AtlogErrors become a 500 whose detail leaks
+ * nothing (the caller logs the real error).
+ */
+export function toProblem(err: unknown, retryAfterS: number): Problem {
+  if (!isAtlogError(err)) {
+    // express and node raise plain errors with a 4xx `status` for requests they cannot parse (a bad
+    // percent-encoding in the path, for one): the client's fault, so no 500.
+    const status = (err as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return status === 413
+        ? { status: 413, title: 'Payload Too Large', detail: 'request body too large', code: 'ERR_HTTP_BODY_TOO_LARGE' }
+        : { status: 400, title: 'Malformed request', detail: 'the request could not be parsed', code: 'ERR_HTTP_MALFORMED' };
+    }
+    return { status: INTERNAL[0], title: INTERNAL[1], detail: 'internal error', code: 'ERR_INTERNAL' };
+  }
+  const r = row(err.code);
+  if (r === undefined) return { status: INTERNAL[0], title: INTERNAL[1], detail: 'internal error', code: 'ERR_INTERNAL' };
+  const extra: Record<string, string> = {};
+  for (const k of ['reason', 'rule', 'field']) {
+    const v = err.details?.[k];
+    if (typeof v === 'string') extra[k] = v;
+  }
+  const p: Problem = { status: r[0], title: r[1], detail: err.message, code: err.code, extra };
+  if (p.status === 503 || p.status === 429) {
+    const ra = err.details?.retryAfter;
+    p.retryAfter = typeof ra === 'number' && Number.isFinite(ra) ? Math.max(1, Math.ceil(ra)) : Math.max(1, retryAfterS);
+  }
+  return p;
+}
+
+/** RFC 9290 encoding of a problem. */
+export function problemCbor(p: Problem): Uint8Array {
+  const ext = new Map<string, string>([['code', p.code], ...Object.entries(p.extra ?? {})]);
+  return cborEncode(
+    new Map<number | string, unknown>([
+      [-1, p.title],
+      [-2, p.detail],
+      [PROBLEM_EXTENSION_KEY, ext],
+    ]),
+  );
+}
+
+/** RFC 9457 encoding of a problem (code and extras as extension members). */
+export function problemJson(p: Problem): string {
+  return JSON.stringify({ type: 'about:blank', title: p.title, status: p.status, detail: p.detail, code: p.code, ...p.extra });
+}
+
+/** Sends `p` in the representation the client prefers, with Retry-After when set. */
+export function sendProblem(req: Request, res: Response, p: Problem): void {
+  if (res.headersSent) return;
+  res.status(p.status);
+  if (p.retryAfter !== undefined) res.setHeader('Retry-After', String(p.retryAfter));
+  res.setHeader('Cache-Control', 'no-store');
+  if (prefersJson(req.headers.accept)) {
+    res.type(MT_PROBLEM_JSON).send(problemJson(p));
+  } else {
+    res.type(MT_PROBLEM_CBOR).send(Buffer.from(problemCbor(p)));
+  }
+}

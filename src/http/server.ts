@@ -1,0 +1,103 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServeConfig } from '../config/options.js';
+import type { ServiceLogger, ServiceOptionsInput } from '../service/options.js';
+import { toBase64Url } from '../util/bytes.js';
+import { createApp } from './app.js';
+import type { HttpContext } from './context.js';
+import { createMetrics } from './metrics.js';
+import type { ServicePort } from './port.js';
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly port: number;
+  readonly service: ServicePort;
+  /**
+   * Graceful shutdown: stop accepting connections, answer 503 to new registrations, let the service finish
+   * the batch in flight and close its store, then wait (bounded) for responses in flight.
+   */
+  close(): Promise<void>;
+}
+
+/** How the server obtains its service (injected so the HTTP layer does not pick the implementation). */
+export type OpenService = (input: ServiceOptionsInput) => Promise<ServicePort>;
+
+/** Longest wait for in-flight responses once the service has closed. */
+const DRAIN_MS = 5_000;
+
+/** The service options a ServeConfig implies. The TSA wiring (config.tsa, config.tsaRoot) plugs in here. */
+export function serviceInput(config: ServeConfig, issuer: string, logger: ServiceLogger): ServiceOptionsInput {
+  return {
+    dataDir: config.dataDir,
+    issuer,
+    policyFile: config.policy,
+    batch: { maxEntries: config.batchSize, maxDelayMs: config.batchDelayMs },
+    logger,
+    // timestampers: from config.tsa / config.tsaRoot (src/tsa createTimestampers), wired by the TSA module.
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/**
+ * Binds the port first (so `--port 0` knows its port and the default issuer can name it), then opens the
+ * service and starts answering. Logs one `listening` line with the URL and the service key ids.
+ * @throws whatever opening the service throws (e.g. ERR_LOG_LOCKED), after releasing the port.
+ */
+export async function startServer(config: ServeConfig, open: OpenService, logger: ServiceLogger): Promise<RunningServer> {
+  const server = createServer({
+    headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+  });
+  // Until the service is open, answer nothing but 503: the port is bound only so we know it.
+  server.on('request', (_req, res) => {
+    res.writeHead(503, { 'Retry-After': '1', Connection: 'close' }).end();
+  });
+  const addr = await listen(server, config.port, config.host);
+  const hostPart = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${hostPart}:${addr.port}`;
+  const issuer = config.issuer ?? url;
+  let service: ServicePort;
+  try {
+    service = await open(serviceInput(config, issuer, logger));
+  } catch (err) {
+    await new Promise<void>((r) => server.close(() => r()));
+    throw err;
+  }
+  const metrics = createMetrics(service);
+  const ctx: HttpContext = { service, settings: config, metrics, logger, issuer, closing: false };
+  const app = createApp(ctx);
+  server.removeAllListeners('request');
+  server.on('request', app);
+
+  const keys = (await service.serviceKeys()).map((k) => ({ kid: toBase64Url(k.kid), alg: k.alg }));
+  logger.info({ url, port: addr.port, issuer, dataDir: config.dataDir, keys }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ctx.closing = true;
+      const drained = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      // The service finishes the batch in flight, so waiting POSTs get their receipts before the store closes.
+      await service.close();
+      const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+      await drained;
+      clearTimeout(timer);
+      logger.info({ url }, 'stopped');
+    })();
+    return closing;
+  };
+  return { url, port: addr.port, service, close };
+}
