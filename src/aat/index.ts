@@ -10,3 +10,14 @@ export { validateRecord, isValidRecord, recordErrors, resolveValidateOptions, LA
 export { recordHash, hashedContent, linkTo, sessionHash } from './hash.js';
 export { checkLink, linkStateOf, type LinkState, type LinkResult, type LinkBreakKind } from './link.js';
 export { genesisRecord, nextRecord, sessionEndRecord, newUuid, type GenesisInput, type NextInput } from './build.js';
+export {
+  signRecord,
+  verifyRecordSignature,
+  generateRecordKey,
+  recordPublicKey,
+  publicKeyBytes,
+  signingInput,
+  type EcJwk,
+  type RecordPrivateKey,
+  type RecordPublicKey,
+} from './signature.js';
