@@ -1,0 +1,121 @@
+import { createPrivateKey, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { AtlogError } from '../errors.js';
+import { parseCert } from './cert.js';
+import { certToPem, type TsaCredentials } from './certs.js';
+import { ECDSA_SHA256_ALG, issueToken } from './issue.js';
+import { OID } from './oids.js';
+import { buildTimestampRequest, parseTimestampRequest } from './request.js';
+import { FAIL_INFO, encodeGrantedResponse, encodeRejection } from './response.js';
+import { loadOrCreateCredentials } from './store.js';
+import type { Timestamper } from './timestamper.js';
+import { verifyTimestampResponse } from './verify.js';
+
+/**
+ * An RFC 3161 TSA inside the atlog process (node-only: node:crypto signs). It implements `Timestamper` for the
+ * sequencer and `respond(req) -> resp` for HTTP (createTsaRouter), so other tools can use it as a TSA too.
+ */
+
+export interface EmbeddedTsaOptions {
+  /** TSA policy OID put in every TSTInfo. Default {@link DEFAULT_TSA_POLICY}. */
+  policy?: string;
+  /** Clock for genTime; tests move it to make expired tokens. Default `() => new Date()`. */
+  clock?: () => Date;
+  /** Accuracy claimed, in seconds. Default 1. */
+  accuracySeconds?: number;
+}
+
+/** Policy OID of the embedded TSA (a UUID-derived OID under 2.25, ITU-T X.667, so no registration is needed). */
+export const DEFAULT_TSA_POLICY = '2.25.266609495170829544916465184776999607126';
+
+/** Imprint lengths by hash OID that the embedded TSA accepts (RFC 3161 2.4.1: the length must match). */
+const ACCEPTED_HASHES: Record<string, number> = { [OID.sha256]: 32, [OID.sha384]: 48, [OID.sha512]: 64 };
+
+export class EmbeddedTsa implements Timestamper {
+  readonly name = 'embedded';
+  readonly policy: string;
+  private readonly key: KeyObject;
+  private readonly clock: () => Date;
+  private readonly accuracySeconds: number;
+
+  /**
+   * @throws AtlogError `ERR_TSA_MALFORMED` when the credentials do not parse.
+   */
+  constructor(readonly credentials: TsaCredentials, opts: EmbeddedTsaOptions = {}) {
+    parseCert(credentials.tsaDer);
+    parseCert(credentials.rootDer);
+    this.key = createPrivateKey({ key: Buffer.from(credentials.tsaKeyPkcs8), format: 'der', type: 'pkcs8' });
+    this.policy = opts.policy ?? DEFAULT_TSA_POLICY;
+    this.clock = opts.clock ?? (() => new Date());
+    this.accuracySeconds = opts.accuracySeconds ?? 1;
+  }
+
+  /**
+   * Open the embedded TSA of a data directory, creating its root CA and TSA certificate on first start.
+   * @throws AtlogError `ERR_TSA_STORE` on a damaged `<dataDir>/tsa/`.
+   */
+  static async open(dataDir: string, opts: EmbeddedTsaOptions = {}): Promise<EmbeddedTsa> {
+    const { credentials } = await loadOrCreateCredentials(dataDir, (opts.clock ?? (() => new Date()))());
+    return new EmbeddedTsa(credentials, opts);
+  }
+
+  /** DER of the root CA certificate (the trust anchor auditors pin). */
+  get rootDer(): Uint8Array {
+    return this.credentials.rootDer;
+  }
+
+  /** The root CA certificate as PEM, as served at `GET /tsa/root.pem`. */
+  get rootPem(): string {
+    return certToPem(this.credentials.rootDer);
+  }
+
+  /**
+   * Answer a DER TimeStampReq with a DER TimeStampResp. Never throws on bad input: refusals are TimeStampResp
+   * rejections with a PKIFailureInfo bit (RFC 3161 2.4.2).
+   * @returns `{ resp, ok }`; `ok` is false when the request was refused (`malformed` when it did not parse).
+   */
+  handle(reqDer: Uint8Array): { resp: Uint8Array; ok: boolean; malformed: boolean } {
+    let req;
+    try {
+      req = parseTimestampRequest(reqDer);
+    } catch {
+      return { resp: encodeRejection(FAIL_INFO.badDataFormat, 'request is not a DER TimeStampReq'), ok: false, malformed: true };
+    }
+    const len = ACCEPTED_HASHES[req.hashAlgorithm];
+    if (len === undefined) return { resp: encodeRejection(FAIL_INFO.badAlg, 'hash algorithm not accepted'), ok: false, malformed: false };
+    if (req.hashedMessage.length !== len) return { resp: encodeRejection(FAIL_INFO.badDataFormat, 'imprint length does not match its hash algorithm'), ok: false, malformed: false };
+    if (req.policy !== undefined && req.policy !== this.policy) return { resp: encodeRejection(FAIL_INFO.unacceptedPolicy, 'policy not supported'), ok: false, malformed: false };
+    if (req.hasExtensions) return { resp: encodeRejection(FAIL_INFO.unacceptedExtension, 'extensions not supported'), ok: false, malformed: false };
+    const token = issueToken(
+      req,
+      { certDer: this.credentials.tsaDer, signatureAlgorithm: ECDSA_SHA256_ALG, sign: (data) => new Uint8Array(nodeSign('sha256', data, this.key)) },
+      { genTime: this.clock(), serialNumber: randomSerial(), policy: this.policy, accuracySeconds: this.accuracySeconds },
+    );
+    return { resp: encodeGrantedResponse(token), ok: true, malformed: false };
+  }
+
+  /** Answer a DER TimeStampReq with a DER TimeStampResp (granted or rejection). */
+  respond(reqDer: Uint8Array): Uint8Array {
+    return this.handle(reqDer).resp;
+  }
+
+  /**
+   * Timestamper: issue a token for a 32-byte SHA-256 imprint and check it against this TSA's own root before
+   * returning it, so a broken key or clock fails here rather than in an auditor's hands.
+   * @throws AtlogError `ERR_INVALID_ARGUMENT` for a bad imprint; `ERR_TSA_*` if the token does not verify.
+   */
+  async timestamp(imprint: Uint8Array): Promise<Uint8Array> {
+    const req = buildTimestampRequest(imprint);
+    const resp = this.respond(req.der);
+    const { token } = await verifyTimestampResponse(resp, { imprint, roots: [this.credentials.rootDer], nonce: req.nonce, policy: this.policy });
+    return token;
+  }
+}
+
+/** A random positive 127-bit serial: unique without shared state (RFC 3161 2.4.2 allows up to 160 bits). */
+function randomSerial(): bigint {
+  const b = randomBytes(16);
+  b[0]! &= 0x7f;
+  const n = BigInt(`0x${b.toString('hex')}`);
+  if (n === 0n) throw new AtlogError('ERR_TSA_INTERNAL', 'zero serial'); // 2^-127: never in practice
+  return n;
+}
