@@ -1,0 +1,45 @@
+import { parentPort } from 'node:worker_threads';
+import { importCoseKey, type PrivateKey, type PublicKey } from '../keys/index.js';
+import { toHex } from '../util/bytes.js';
+
+/**
+ * Worker thread of the signature-check pool (verify-pool.ts). Receives `{ id, key, tbs, sig, alg }` where
+ * `key` is a public COSE_Key, answers `{ id, ok }` or `{ id, error }`. Pure CPU work: no I/O, no logging.
+ */
+
+export interface VerifyRequest {
+  id: number;
+  key: Uint8Array;
+  tbs: Uint8Array;
+  sig: Uint8Array;
+  alg: number;
+}
+
+export type VerifyResponse = { id: number; ok: boolean } | { id: number; error: string };
+
+// Imported keys by their COSE_Key bytes: an ML-DSA-65 public key costs ~0.1 ms to expand, once per issuer.
+const cache = new Map<string, PublicKey | PrivateKey>();
+const CACHE_LIMIT = 1024;
+
+function keyOf(bytes: Uint8Array): PublicKey | PrivateKey {
+  const h = toHex(bytes);
+  let k = cache.get(h);
+  if (!k) {
+    k = importCoseKey(bytes);
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    cache.set(h, k);
+  }
+  return k;
+}
+
+parentPort?.on('message', (m: VerifyRequest) => {
+  let reply: VerifyResponse;
+  try {
+    const k = keyOf(m.key);
+    const pub = 'publicKey' in k ? k.publicKey : k;
+    reply = { id: m.id, ok: pub.verify(m.tbs, m.sig, m.alg) };
+  } catch (e) {
+    reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
+  }
+  parentPort!.postMessage(reply);
+});
