@@ -1,4 +1,76 @@
 import type { Command } from 'commander';
+import { pino } from 'pino';
+import { loadServeConfig } from '../config/load.js';
+import { OPTIONS, type ServeConfig } from '../config/options.js';
+import { isAtlogError } from '../errors.js';
+import { startServer, type OpenService } from '../http/server.js';
+import { openService } from '../http/open-service.js';
 
-/** `atlog serve`: not implemented yet. */
-export function register(_program: Command): void {}
+/**
+ * `atlog serve`: the transparency service over HTTP (= `npm start`). Every flag comes from the settings
+ * table in src/config/options.ts; precedence flags > ATLOG_* environment > --config file > defaults.
+ * Logs JSON lines (pino) to stdout: the URL and the service key ids, never private keys.
+ */
+export function register(program: Command): void {
+  const cmd = program.command('serve').description('run the transparency service (SCRAPI over HTTP)');
+  cmd.option('--config <file>', 'config file (YAML or JSON); also ATLOG_CONFIG');
+  for (const o of OPTIONS) {
+    if (o.flag === undefined) continue; // secrets come from the environment only
+    const shown = o.default === undefined ? '' : ` (default ${String(o.default)})`;
+    cmd.option(`--${o.flag} <value>`, `${o.doc}; env ${o.env}${shown}`);
+  }
+  cmd.action(async (raw: Record<string, unknown>) => {
+    const flags: Partial<Record<keyof ServeConfig, unknown>> = {};
+    for (const o of OPTIONS) {
+      if (o.flag === undefined) continue;
+      const v = raw[camel(o.flag)];
+      if (v !== undefined) flags[o.key] = v;
+    }
+    await serve(flags, typeof raw.config === 'string' ? raw.config : undefined, openService);
+  });
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Starts the server and turns SIGTERM/SIGINT into a graceful shutdown. */
+async function serve(flags: Partial<Record<keyof ServeConfig, unknown>>, configPath: string | undefined, open: OpenService): Promise<void> {
+  let config: ServeConfig;
+  try {
+    config = loadServeConfig(flags, configPath);
+  } catch (err) {
+    process.stderr.write(`atlog serve: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'atlog' } });
+  let server;
+  try {
+    server = await startServer(config, open, logger);
+  } catch (err) {
+    logger.fatal({ code: isAtlogError(err) ? err.code : undefined, err }, 'cannot start');
+    process.exitCode = 1;
+    return;
+  }
+  const running = server;
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      // A second signal means "now": the store's last synced batch is still consistent on disk.
+      logger.warn({ signal }, 'forced exit');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
