@@ -1,0 +1,167 @@
+import { AtlogError } from '../errors.js';
+import { cttImprint } from '../tsa/ctt.js';
+import type { Timestamper } from '../tsa/timestamper.js';
+import type { ServiceLogger } from './options.js';
+
+/**
+ * RFC 3161 anchoring of signed tree heads (STANDARDS.md Decision: `3161-ctt` over each checkpoint's
+ * signature). A batch waits at most `timeoutMs` for the TSAs; a TSA that failed is marked down and later
+ * batches do not wait for it at all, so a dead TSA never holds up registration. Heads left without a token
+ * are retried in the background with exponential backoff, and tokens are stored when they come.
+ */
+
+/** Tokens of one checkpoint: per tree head (P-256 first), timestamper name -> DER token. */
+export type CheckpointTokens = Array<Map<string, Uint8Array>>;
+
+/** Where tokens and the list of incomplete checkpoints live (the service backs it with LogStore meta). */
+export interface AnchorStore {
+  /** Tokens stored so far for a checkpoint (empty maps when none). */
+  tokens(treeSize: number): Promise<CheckpointTokens>;
+  /** Replaces the tokens of a checkpoint and records whether it is complete (durably). */
+  saveTokens(treeSize: number, tokens: CheckpointTokens, complete: boolean): Promise<void>;
+  /** Tree sizes of checkpoints still missing a token. */
+  incomplete(): Promise<number[]>;
+  /** The signatures of a checkpoint's tree heads (P-256 first). */
+  signatures(treeSize: number): Promise<Uint8Array[]>;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AtlogError('ERR_TSA_TIMEOUT', `no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** Anchors checkpoints with every configured timestamper. */
+export class Anchorer {
+  private readonly down = new Set<string>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay: number;
+  private retrying: Promise<void> | undefined;
+  private closed = false;
+  private incompleteCount = 0;
+
+  constructor(
+    private readonly timestampers: readonly Timestamper[],
+    private readonly store: AnchorStore,
+    private readonly timeoutMs: number,
+    private readonly retryMs: number,
+    private readonly logger: ServiceLogger,
+  ) {
+    this.retryDelay = retryMs;
+  }
+
+  /** Names of timestampers whose last attempt failed. */
+  get downNames(): string[] {
+    return [...this.down];
+  }
+
+  /** Checkpoints known to lack a token. */
+  get unanchored(): number {
+    return this.incompleteCount;
+  }
+
+  /** True when every timestamper has a token for every head (false when there are no timestampers). */
+  isComplete(tokens: CheckpointTokens): boolean {
+    return this.timestampers.length > 0 && tokens.every((m) => this.timestampers.every((t) => m.has(t.name)));
+  }
+
+  /** Looks for incomplete checkpoints left by an earlier run and schedules their retry. */
+  async start(): Promise<void> {
+    if (this.timestampers.length === 0) return;
+    this.incompleteCount = (await this.store.incomplete()).length;
+    if (this.incompleteCount > 0) this.schedule();
+  }
+
+  private async attempt(t: Timestamper, signature: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      const token = await withTimeout(t.timestamp(cttImprint(signature)), this.timeoutMs);
+      if (this.down.delete(t.name)) this.logger.info({ tsa: t.name }, 'timestamper is back');
+      return token;
+    } catch (e) {
+      if (!this.down.has(t.name)) this.logger.warn({ tsa: t.name, err: e instanceof Error ? e.message : String(e) }, 'timestamper failed; heads stay unanchored and are retried');
+      this.down.add(t.name);
+      return undefined;
+    }
+  }
+
+  /**
+   * Anchors a freshly signed checkpoint. Asks only the timestampers that are up, each at most `timeoutMs`.
+   * Never throws for a TSA failure: the checkpoint is recorded as incomplete and retried later.
+   * @returns the tokens obtained (per head, by timestamper name).
+   * @throws AtlogError from the store only (a storage failure).
+   */
+  async anchor(treeSize: number, signatures: readonly Uint8Array[]): Promise<CheckpointTokens> {
+    const tokens: CheckpointTokens = signatures.map(() => new Map());
+    if (this.timestampers.length === 0) return tokens;
+    const live = this.timestampers.filter((t) => !this.down.has(t.name));
+    await Promise.all(
+      signatures.flatMap((sig, i) =>
+        live.map(async (t) => {
+          const tok = await this.attempt(t, sig);
+          if (tok) tokens[i]!.set(t.name, tok);
+        }),
+      ),
+    );
+    const complete = this.isComplete(tokens);
+    await this.store.saveTokens(treeSize, tokens, complete);
+    if (!complete) {
+      this.incompleteCount++;
+      this.schedule();
+    }
+    return tokens;
+  }
+
+  private schedule(): void {
+    if (this.closed || this.retryTimer || this.retrying) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retrying = this.retryAll()
+        .catch((e: unknown) => this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'anchoring retry failed'))
+        .finally(() => {
+          this.retrying = undefined;
+          if (this.incompleteCount > 0) this.schedule();
+        });
+    }, this.retryDelay);
+    this.retryTimer.unref();
+  }
+
+  /** One retry round over every incomplete checkpoint; backs off while something is still missing. */
+  async retryAll(): Promise<void> {
+    const sizes = await this.store.incomplete();
+    let left = 0;
+    for (const size of sizes) {
+      if (this.closed) return;
+      const [sigs, tokens] = await Promise.all([this.store.signatures(size), this.store.tokens(size)]);
+      let changed = false;
+      for (let i = 0; i < sigs.length; i++) {
+        const have = tokens[i] ?? new Map<string, Uint8Array>();
+        tokens[i] = have;
+        for (const t of this.timestampers) {
+          if (have.has(t.name)) continue;
+          const tok = await this.attempt(t, sigs[i]!);
+          if (tok) {
+            have.set(t.name, tok);
+            changed = true;
+          }
+        }
+      }
+      const complete = this.isComplete(tokens);
+      if (changed || complete) await this.store.saveTokens(size, tokens, complete);
+      if (complete) this.logger.info({ treeSize: size }, 'checkpoint anchored on retry');
+      else left++;
+    }
+    this.retryDelay = left > 0 ? Math.min(this.retryDelay * 2, 60_000) : this.retryMs;
+    // Re-read: batches sealed during this round may have added incomplete checkpoints.
+    this.incompleteCount = (await this.store.incomplete()).length;
+  }
+
+  /** Stops retrying; waits for a retry round in progress. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.retrying;
+  }
+}
