@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { AtlogError } from '../errors.js';
+import type { AnchorLogger } from './anchorer.js';
+import { normalizeRoots } from './cert.js';
+import { HttpTsaClient } from './client.js';
+import { EmbeddedTsa } from './embedded.js';
+import type { Timestamper } from './timestamper.js';
+
+/**
+ * Trusted time for atlog (node-only entry point). The offline verifier must import the pure modules directly
+ * (`tsa/verify.js`, `tsa/ctt.js`), never this file, which pulls in node:fs and express.
+ */
+
+export type { Timestamper } from './timestamper.js';
+export { verifyTimestampToken, verifyTimestampResponse, type VerifyTokenOptions, type VerifiedTimestamp } from './verify.js';
+export { cttImprint, verifyCttToken, bstrHead, CTT_LABEL } from './ctt.js';
+export { buildTimestampRequest, parseTimestampRequest, type TimestampRequest, type ParsedTimestampRequest } from './request.js';
+export { parseTimestampResponse, tokenFromResponse, PKI_STATUS } from './response.js';
+export { HttpTsaClient, type HttpTsaClientOptions } from './client.js';
+export { EmbeddedTsa, DEFAULT_TSA_POLICY, type EmbeddedTsaOptions } from './embedded.js';
+export { createTsaRouter } from './router.js';
+export { Anchorer, type AnchorerOptions, type AnchorResult, type AnchorStats, type AnchorLogger } from './anchorer.js';
+export { createTsaCredentials, certToPem, type TsaCredentials } from './certs.js';
+export { tsaPaths } from './store.js';
+
+export interface CreateTimestampersOptions {
+  /** `embedded`, `none`, or a comma-separated list of TSA URLs (`embedded` may appear in the list too). */
+  tsa: string;
+  /** PEM files with the roots of the external TSAs (each may hold several certificates). */
+  tsaRoots?: string[];
+  /** The service data directory; the embedded TSA lives in `<dataDir>/tsa/`. */
+  dataDir: string;
+  logger?: AnchorLogger;
+  /** HTTP client settings for external TSAs. Defaults: 10 000 ms, 2 retries. */
+  timeoutMs?: number;
+  retries?: number;
+}
+
+export interface Timestampers {
+  timestampers: Timestamper[];
+  /** Every trusted TSA root (DER): the embedded root first when present, then the `tsaRoots` certificates. */
+  roots: Uint8Array[];
+  embedded?: EmbeddedTsa;
+}
+
+/**
+ * Build the Timestampers for `--tsa` / `--tsa-root`.
+ * @throws AtlogError `ERR_TSA_CONFIG` for an empty or unknown `tsa` entry, or external URLs without roots;
+ *   `ERR_TSA_MALFORMED` when a root file holds no certificate; `ERR_TSA_STORE` for a damaged embedded TSA;
+ *   node:fs errors when a root file cannot be read.
+ */
+export async function createTimestampers(opts: CreateTimestampersOptions): Promise<Timestampers> {
+  const entries = opts.tsa.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (entries.length === 0) throw new AtlogError('ERR_TSA_CONFIG', '--tsa is empty (use "none" to disable timestamping)');
+  if (entries.includes('none') && entries.length > 1) throw new AtlogError('ERR_TSA_CONFIG', '--tsa none cannot be combined with other TSAs');
+  const externalRoots: Uint8Array[] = [];
+  for (const file of opts.tsaRoots ?? []) {
+    for (const c of normalizeRoots([await readFile(file, 'utf8')])) externalRoots.push(c.der);
+  }
+  const timestampers: Timestamper[] = [];
+  let embedded: EmbeddedTsa | undefined;
+  for (const e of entries) {
+    if (e === 'none') continue;
+    if (e === 'embedded') {
+      if (embedded) continue;
+      embedded = await EmbeddedTsa.open(opts.dataDir);
+      timestampers.push(embedded);
+      opts.logger?.info({ tsa: 'embedded', policy: embedded.policy }, 'embedded TSA ready');
+      continue;
+    }
+    if (!/^https?:\/\//i.test(e)) throw new AtlogError('ERR_TSA_CONFIG', `--tsa entry "${e}" is neither "embedded", "none" nor an http(s) URL`);
+    if (externalRoots.length === 0) throw new AtlogError('ERR_TSA_CONFIG', `TSA ${e} needs its root certificate (--tsa-root FILE)`);
+    timestampers.push(new HttpTsaClient(e, { roots: externalRoots, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}) }));
+  }
+  return { timestampers, roots: [...(embedded ? [embedded.rootDer] : []), ...externalRoots], ...(embedded ? { embedded } : {}) };
+}
