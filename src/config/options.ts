@@ -83,7 +83,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'host', flag: 'host', env: 'ATLOG_HOST', fileKey: 'host', kind: 'string', default: '127.0.0.1', doc: 'address to bind' },
   { key: 'port', flag: 'port', env: 'ATLOG_PORT', fileKey: 'port', kind: 'int', default: 8080, min: 0, max: 65535, doc: 'TCP port; 0 picks a free port (logged)' },
   { key: 'policy', flag: 'policy', env: 'ATLOG_POLICY', fileKey: 'policy', kind: 'string', default: undefined, doc: 'Registration Policy file (YAML or JSON); default: the built-in policy' },
-  { key: 'issuer', flag: 'issuer', env: 'ATLOG_ISSUER', fileKey: 'issuer', kind: 'string', default: undefined, doc: 'service identity (CWT iss in receipts); default: the service default' },
+  { key: 'issuer', flag: 'issuer', env: 'ATLOG_ISSUER', fileKey: 'issuer', kind: 'string', default: undefined, doc: 'service identity (CWT iss of tree heads and receipts); default: the server URL http://HOST:PORT' },
   { key: 'batchSize', flag: 'batch-size', env: 'ATLOG_BATCH_SIZE', fileKey: 'batchSize', kind: 'int', default: SERVICE_DEFAULTS.batch.maxEntries, min: 1, max: 100_000, doc: 'most statements per batch (one signed tree head per batch)' },
   { key: 'batchDelayMs', flag: 'batch-delay', env: 'ATLOG_BATCH_DELAY_MS', fileKey: 'batchDelayMs', kind: 'int', default: SERVICE_DEFAULTS.batch.maxDelayMs, min: 0, max: 60_000, doc: 'ms a statement waits for its batch to fill' },
   { key: 'waitLimitMs', flag: 'wait-limit', env: 'ATLOG_WAIT_LIMIT_MS', fileKey: 'waitLimitMs', kind: 'int', default: 2000, min: 0, max: 120_000, doc: 'ms POST /entries waits for the receipt before answering 303' },

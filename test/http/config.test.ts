@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadServeConfig, OPTIONS, resolveConfig } from '../../src/config/index.js';
+import { REPO_ROOT } from '../helpers/vectors.js';
 
 describe('resolveConfig', () => {
   it('fills every documented default', () => {
@@ -58,5 +59,20 @@ describe('resolveConfig', () => {
     expect(() => loadServeConfig({}, join(dir, 'missing.yaml'), {})).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_UNREADABLE' }));
     writeFileSync(join(dir, 'c.yaml'), '- 1\n- 2\n');
     expect(() => loadServeConfig({}, join(dir, 'c.yaml'), {})).toThrow(expect.objectContaining({ code: 'ERR_CONFIG_INVALID' }));
+  });
+});
+
+describe('docs/operations.md', () => {
+  it('documents every setting with its flag, environment variable and default, and nothing else', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8');
+    const rows = doc.split('\n').filter((l) => /^\| (`\w+`|\(env only\)) \|/.test(l) && /\| `ATLOG_/.test(l));
+    expect(rows).toHaveLength(OPTIONS.length);
+    OPTIONS.forEach((o, i) => {
+      const cells = rows[i]!.split('|').map((c) => c.trim());
+      expect(cells[1]).toBe(o.fileKey ? `\`${o.fileKey}\`` : '(env only)');
+      expect(cells[2]).toBe(o.flag ? `\`--${o.flag}\`` : '');
+      expect(cells[3]).toBe(`\`${o.env}\``);
+      expect(cells[4]).toBe(o.default === undefined ? '(none)' : `\`${String(o.default)}\``);
+    });
   });
 });
