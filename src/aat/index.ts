@@ -21,3 +21,4 @@ export {
   type RecordPrivateKey,
   type RecordPublicKey,
 } from './signature.js';
+export { verifyChain, type ChainResult, type ChainBreak, type ChainBreakKind, type ChainOptions } from './chain.js';
