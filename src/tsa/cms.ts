@@ -38,9 +38,11 @@ function algOid(t: Tlv | undefined, name: string): string {
 
 function parseSignerInfo(si: Tlv): SignerInfoParts {
   const f = children(si);
-  const [, sidT, digAlg] = f;
+  const [versionT, sidT, digAlg] = f;
   let i = 3;
-  if (!sidT || !digAlg) throw bad('truncated SignerInfo');
+  if (!versionT || !sidT || !digAlg) throw bad('truncated SignerInfo');
+  // RFC 5652 5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
+  if (decodeUint(versionT) !== (sidT.tag === TAG.SEQUENCE ? 1n : 3n)) throw bad('SignerInfo version does not match its sid');
   let sid: SignerInfoParts['sid'];
   if (sidT.tag === TAG.SEQUENCE) {
     const [issuer, serial] = children(sidT);
@@ -80,8 +82,10 @@ export function parseSignedData(token: Uint8Array): SignedDataParts {
   const [sd, extra2] = children(content);
   if (!sd || sd.tag !== TAG.SEQUENCE || extra2) throw bad('bad SignedData');
   const f = children(sd);
-  const [, digestAlgs, eci] = f;
-  if (!digestAlgs || digestAlgs.tag !== TAG.SET || !eci || eci.tag !== TAG.SEQUENCE) throw bad('bad SignedData fields');
+  const [versionT, digestAlgs, eci] = f;
+  if (!versionT || !digestAlgs || digestAlgs.tag !== TAG.SET || !eci || eci.tag !== TAG.SEQUENCE) throw bad('bad SignedData fields');
+  // RFC 5652 5.1: version 3 whenever eContentType is not id-data (a TSTInfo never is).
+  if (decodeUint(versionT) !== 3n) throw bad('SignedData version must be 3');
   const [ectT, ecT] = children(eci);
   if (!ectT) throw bad('missing eContentType');
   const eContentType = decodeOid(ectT);
@@ -99,7 +103,12 @@ export function parseSignedData(token: Uint8Array): SignedDataParts {
   if (!sis || sis.tag !== TAG.SET || i !== f.length) throw bad('bad signerInfos');
   const list = children(sis);
   if (list.length !== 1) throw bad(`expected exactly one SignerInfo, got ${list.length}`);
-  return { contentType, eContentType, eContent: octs.value, certificates, signerInfo: parseSignerInfo(list[0]!) };
+  const signerInfo = parseSignerInfo(list[0]!);
+  // RFC 5652 5.1: digestAlgorithms lists the signer's digest algorithm.
+  if (!children(digestAlgs).some((a) => algOid(a, 'digestAlgorithm') === signerInfo.digestAlgorithm)) {
+    throw bad('digestAlgorithms does not list the signer digest algorithm');
+  }
+  return { contentType, eContentType, eContent: octs.value, certificates, signerInfo };
 }
 
 export interface TstInfo {

@@ -90,20 +90,21 @@ export function children(t: Tlv | Uint8Array): Tlv[] {
 /** Decode an OBJECT IDENTIFIER's contents to dotted form. @throws AtlogError `ERR_TSA_MALFORMED` */
 export function decodeOid(t: Tlv): string {
   if (t.tag !== TAG.OID || t.value.length === 0) throw malformed('expected an OBJECT IDENTIFIER');
-  const parts: number[] = [];
-  let acc = 0;
+  // Arcs are bigints: UUID-derived OIDs under 2.25 (X.667) exceed 2^53.
+  const parts: bigint[] = [];
+  let acc = 0n;
   for (let i = 0; i < t.value.length; i++) {
     const b = t.value[i]!;
-    if (acc === 0 && b === 0x80) throw malformed('non-minimal OID arc');
-    acc = acc * 128 + (b & 0x7f);
+    if (acc === 0n && b === 0x80) throw malformed('non-minimal OID arc');
+    acc = (acc << 7n) | BigInt(b & 0x7f);
     if (!(b & 0x80)) {
       parts.push(acc);
-      acc = 0;
+      acc = 0n;
     } else if (i === t.value.length - 1) throw malformed('truncated OID arc');
   }
   const first = parts.shift()!;
-  const a = first < 80 ? Math.floor(first / 40) : 2;
-  return [a, first - a * 40, ...parts].join('.');
+  const a = first < 80n ? first / 40n : 2n;
+  return [a, first - a * 40n, ...parts].join('.');
 }
 
 /** Decode a non-negative INTEGER to bigint. @throws AtlogError `ERR_TSA_MALFORMED` */
@@ -143,14 +144,15 @@ export function setOf(tag: number, items: Uint8Array[]): Uint8Array {
 
 /** Encode a dotted OID. */
 export function oid(dotted: string): Uint8Array {
-  const arcs = dotted.split('.').map((s) => Number(s));
+  if (!/^[0-2](\.\d+)+$/.test(dotted)) throw new AtlogError('ERR_INVALID_ARGUMENT', `not a dotted OID: ${dotted}`);
+  const arcs = dotted.split('.').map((s) => BigInt(s));
   const body: number[] = [];
-  const push = (n: number): void => {
-    const g: number[] = [n & 0x7f];
-    for (let x = Math.floor(n / 128); x > 0; x = Math.floor(x / 128)) g.unshift(0x80 | (x & 0x7f));
+  const push = (n: bigint): void => {
+    const g: number[] = [Number(n & 0x7fn)];
+    for (let x = n >> 7n; x > 0n; x >>= 7n) g.unshift(0x80 | Number(x & 0x7fn));
     body.push(...g);
   };
-  push(arcs[0]! * 40 + arcs[1]!);
+  push(arcs[0]! * 40n + arcs[1]!);
   for (const a of arcs.slice(2)) push(a);
   return tlv(TAG.OID, Uint8Array.from(body));
 }
