@@ -1,4 +1,4 @@
-import { hashAlgLength, requireAlg } from '../cose/algorithms.js';
+import { hashAlgLength } from '../cose/algorithms.js';
 import {
   CWT_ISS, CWT_SUB, HEADER_ALG, HEADER_CONTENT_TYPE, HEADER_CWT_CLAIMS, HEADER_KID, HEADER_PAYLOAD_HASH_ALG,
   HEADER_PAYLOAD_LOCATION, HEADER_PREIMAGE_CONTENT_TYPE, HEADER_X5CHAIN, HEADER_X5T,
@@ -43,8 +43,9 @@ function fail(code: `ERR_STATEMENT_${string}`, msg: string): never {
  * Decodes a Signed Statement and enforces the RFC 9943 section 6.1 header profile, all in the protected header:
  * alg (1), CWT claims (15) holding iss (1) and sub (2) as text, kid (4) unless x5chain (33) / x5t (34); and
  * the RFC 9995 rules when 258 is present (known hash alg, no content type 3, payload of the digest length).
- * It does not verify the signature.
- * @throws AtlogError ERR_STATEMENT_MISSING_ALG, ERR_COSE_UNKNOWN_ALG, ERR_STATEMENT_MISSING_CWT,
+ * It does not verify the signature, and accepts algorithm ids atlog cannot verify (verifySign1 then throws
+ * ERR_COSE_UNKNOWN_ALG).
+ * @throws AtlogError ERR_STATEMENT_MISSING_ALG, ERR_STATEMENT_BAD_ALG (not an integer), ERR_STATEMENT_MISSING_CWT,
  *   ERR_STATEMENT_BAD_CWT, ERR_STATEMENT_MISSING_ISS, ERR_STATEMENT_MISSING_SUB, ERR_STATEMENT_MISSING_KID,
  *   ERR_STATEMENT_PAYLOAD_MISSING, ERR_STATEMENT_BAD_HASH_ENVELOPE, and decodeSign1's ERR_COSE_* / ERR_CBOR_*.
  */
@@ -53,7 +54,10 @@ export function parseStatement(input: Uint8Array | Sign1, options: ParseStatemen
   const p = sign1.protected;
 
   if (!p.has(HEADER_ALG)) fail('ERR_STATEMENT_MISSING_ALG', 'protected header has no alg (1)');
-  const alg = requireAlg(p.get(HEADER_ALG)).id;
+  // The header profile needs an alg; whether atlog can verify it is verifySign1's question (a statement signed
+  // with e.g. PS384 is still well-formed, and the CCF vectors carry one).
+  const alg = p.get(HEADER_ALG);
+  if (typeof alg !== 'number') fail('ERR_STATEMENT_BAD_ALG', 'alg (1) must be an integer algorithm id');
 
   const rawClaims = p.get(HEADER_CWT_CLAIMS);
   if (rawClaims === undefined) fail('ERR_STATEMENT_MISSING_CWT', 'protected header has no CWT claims (15)');
