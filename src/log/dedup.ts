@@ -1,0 +1,77 @@
+import { equalBytes, toHex } from '../util/bytes.js';
+import { HASH_PREFIX_BYTES, appendIndex, decodeIndexList, hashIndexKey } from './codec.js';
+
+/** One hash-index key, its current value and whether this batch changed it. */
+export interface IndexSlot {
+  readonly key: Uint8Array;
+  value: Uint8Array | undefined;
+  dirty: boolean;
+}
+
+const prefixOf = (h: Uint8Array): string => toHex(h.subarray(0, HASH_PREFIX_BYTES));
+
+/** How one input entry of a batch resolves. */
+export type Resolution =
+  | { readonly kind: 'new' }
+  | { readonly kind: 'existing'; readonly index: number }
+  | { readonly kind: 'repeat'; readonly of: number };
+
+/** Storage reads the resolver needs (injected so the logic stays testable). */
+export interface DedupReads {
+  getMany(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>>;
+  entryHashes(indexes: readonly number[]): Promise<Uint8Array[]>;
+}
+
+/**
+ * Decide for each entry hash of a batch whether it is new, already in the log, or a repeat of an earlier
+ * entry of the same batch. The hash index is keyed by the first 16 bytes of the entry hash, so every
+ * candidate it lists is confirmed against the full stored entry hash (a prefix collision is not a duplicate).
+ * Returns the resolutions and the current hash-index values by key (for the caller to extend).
+ */
+export async function resolveDuplicates(
+  hashes: readonly Uint8Array[],
+  reads: DedupReads,
+): Promise<{ resolutions: Resolution[]; indexValues: Map<string, IndexSlot> }> {
+  const resolutions: Resolution[] = new Array<Resolution>(hashes.length);
+  const firstSeen = new Map<string, number>();
+  const indexValues = new Map<string, IndexSlot>();
+  const firsts: number[] = [];
+  hashes.forEach((h, i) => {
+    const hx = toHex(h);
+    const first = firstSeen.get(hx);
+    if (first !== undefined) {
+      resolutions[i] = { kind: 'repeat', of: first };
+      return;
+    }
+    firstSeen.set(hx, i);
+    firsts.push(i);
+    const kx = hx.slice(0, 2 * HASH_PREFIX_BYTES);
+    if (!indexValues.has(kx)) indexValues.set(kx, { key: hashIndexKey(h), value: undefined, dirty: false });
+  });
+
+  const slots = [...indexValues.values()];
+  const values = slots.length === 0 ? [] : await reads.getMany(slots.map((s) => s.key));
+  slots.forEach((s, i) => {
+    s.value = values[i];
+  });
+
+  // Candidates named by the index, confirmed against the stored entry hashes in one batched read.
+  const candidates: Array<{ pos: number; index: number }> = [];
+  for (const pos of firsts) {
+    const slot = indexValues.get(prefixOf(hashes[pos]!))!;
+    if (slot.value !== undefined) for (const index of decodeIndexList(slot.value)) candidates.push({ pos, index });
+  }
+  const stored = candidates.length === 0 ? [] : await reads.entryHashes(candidates.map((c) => c.index));
+  for (const pos of firsts) resolutions[pos] = { kind: 'new' };
+  candidates.forEach((c, i) => {
+    if (equalBytes(stored[i]!, hashes[c.pos]!)) resolutions[c.pos] = { kind: 'existing', index: c.index };
+  });
+  return { resolutions, indexValues };
+}
+
+/** Record that new entry `index` has hash `h` in the pending hash-index values (marks the slot dirty). */
+export function addToIndex(indexValues: Map<string, IndexSlot>, h: Uint8Array, index: number): void {
+  const slot = indexValues.get(prefixOf(h))!;
+  slot.value = appendIndex(slot.value, index);
+  slot.dirty = true;
+}

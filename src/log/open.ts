@@ -1,0 +1,118 @@
+import { ClassicLevel } from 'classic-level';
+import { AtlogError } from '../errors.js';
+import { equalBytes } from '../util/bytes.js';
+import { rangeNodes } from '../merkle/range.js';
+import { FORMAT_VERSION, PREFIX, readUint, writeUint } from './codec.js';
+import { Frontier } from './frontier.js';
+import { emptyRoot } from '../merkle/hash.js';
+import { TileReader } from './tile-reader.js';
+import { CHUNK_HASHES, STRIDE, Tails } from './tiles.js';
+
+export type Db = ClassicLevel<Uint8Array, Uint8Array>;
+
+/** Options of `LogStore.open`, every default in one place (`resolveLogOptions`). */
+export interface LogStoreOptions {
+  /** LevelDB block cache in bytes. Default 32 MiB, so the hash index and tiles of ~10^6 entries stay cached. */
+  cacheSize?: number;
+  /** LevelDB write buffer in bytes. Default 16 MiB. */
+  writeBufferSize?: number;
+}
+
+export function resolveLogOptions(o: LogStoreOptions = {}): Required<LogStoreOptions> {
+  return { cacheSize: o.cacheSize ?? 32 * 1024 * 1024, writeBufferSize: o.writeBufferSize ?? 16 * 1024 * 1024 };
+}
+
+export const STATE_KEY = Uint8Array.of(PREFIX.state);
+export const FORMAT_KEY = Uint8Array.of(PREFIX.format);
+
+export function encodeState(size: number, root: Uint8Array): Uint8Array {
+  const v = new Uint8Array(40);
+  writeUint(v, 0, size, 8);
+  v.set(root, 8);
+  return v;
+}
+
+function hasCode(e: unknown, code: string): boolean {
+  for (let x = e; typeof x === 'object' && x !== null; x = (x as { cause?: unknown }).cause) {
+    if ((x as { code?: unknown }).code === code) return true;
+  }
+  return false;
+}
+
+/**
+ * Open LevelDB, mapping its lock error: LevelDB lets one process hold a directory.
+ * @throws AtlogError `ERR_LOG_LOCKED` when another process (or another store in this one) holds it,
+ *   `ERR_LOG_IO` for any other open failure.
+ */
+export async function openDb(dir: string, o: Required<LogStoreOptions>): Promise<Db> {
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, {
+    keyEncoding: 'view',
+    valueEncoding: 'view',
+    cacheSize: o.cacheSize,
+    writeBufferSize: o.writeBufferSize,
+  });
+  try {
+    await db.open();
+  } catch (e) {
+    if (hasCode(e, 'LEVEL_LOCKED')) {
+      throw new AtlogError('ERR_LOG_LOCKED', `log directory ${dir} is in use by another process (only one may open it)`, { cause: e });
+    }
+    throw new AtlogError('ERR_LOG_IO', `cannot open log directory ${dir}`, { cause: e });
+  }
+  return db;
+}
+
+/** The committed state rebuilt on open. */
+export interface Recovered {
+  size: number;
+  root: Uint8Array;
+  frontier: Frontier;
+  tails: Tails;
+}
+
+/**
+ * Recovery on open (spec/log-storage.md "Recovery"): read the committed size and root, rebuild the right-edge
+ * frontier from at most log2(size) + 1 stored subtrees, load the last tile of every stored level, and check
+ * that the frontier's root equals the stored root. A fresh directory gets the format key and an empty state.
+ * @throws AtlogError `ERR_LOG_FORMAT` (unknown format version), `ERR_LOG_CORRUPT` (state, tiles and root disagree).
+ */
+export async function recover(db: Db, reader: TileReader): Promise<Recovered> {
+  const [format, state] = await db.getMany([FORMAT_KEY, STATE_KEY]);
+  if (format === undefined && state === undefined) {
+    const root = emptyRoot();
+    await db.batch(
+      [
+        { type: 'put', key: FORMAT_KEY, value: Uint8Array.of(FORMAT_VERSION) },
+        { type: 'put', key: STATE_KEY, value: encodeState(0, root) },
+      ],
+      { sync: true },
+    );
+    return { size: 0, root, frontier: Frontier.from(0, []), tails: new Tails() };
+  }
+  if (format === undefined || format.length !== 1 || format[0] !== FORMAT_VERSION) {
+    throw new AtlogError('ERR_LOG_FORMAT', `unknown log format ${format === undefined ? 'none' : String(format[0])}`);
+  }
+  if (state === undefined || state.length !== 40) throw new AtlogError('ERR_LOG_CORRUPT', 'log state record is missing or malformed');
+  const size = readUint(state, 0, 8);
+  const root = state.slice(8);
+
+  const ids = size === 0 ? [] : rangeNodes(0, size);
+  const hashes = ids.length === 0 ? [] : await reader.readNodes(ids);
+  const frontier = Frontier.from(size, ids.map((id, i) => ({ level: id.level, hash: hashes[i]! })));
+  if (!equalBytes(frontier.root(), root)) {
+    throw new AtlogError('ERR_LOG_CORRUPT', `stored root does not match the tree of size ${size}`, { details: { size } });
+  }
+
+  const tails = new Tails();
+  for (let level = 0; 2 ** level <= size; level += STRIDE) {
+    const nodes = Math.floor(size / 2 ** level);
+    const chunk = Math.floor(nodes / CHUNK_HASHES);
+    const count = nodes % CHUNK_HASHES;
+    const data = count === 0 ? new Uint8Array(0) : await reader.tile(level, chunk);
+    if (data === undefined || data.length !== count * 32) {
+      throw new AtlogError('ERR_LOG_CORRUPT', `last tile of level ${level} does not match size ${size}`, { details: { size, level } });
+    }
+    tails.set(level, chunk, data);
+  }
+  return { size, root, frontier, tails };
+}

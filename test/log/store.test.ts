@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LogStore } from '../../src/log/index.js';
+import { emptyRoot, leafHash, rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
+import { toHex } from '../../src/util/bytes.js';
+import { entryBytes, rejectCode, tempDir } from './helpers.js';
+
+const sha = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+const cleanups: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function fresh(): Promise<{ store: LogStore; dir: string }> {
+  const t = tempDir();
+  const store = await LogStore.open(t.dir);
+  cleanups.push(t.cleanup, () => store.close());
+  return { store, dir: t.dir };
+}
+
+describe('LogStore append and tree', () => {
+  it('starts empty', async () => {
+    const { store } = await fresh();
+    expect(store.size).toBe(0);
+    expect(toHex(await store.root())).toBe(toHex(emptyRoot()));
+    expect(toHex(await store.rootAt(0))).toBe(toHex(emptyRoot()));
+  });
+
+  it('matches the reference tree at every size across tile boundaries (20,000 entries)', async () => {
+    const { store, dir } = await fresh();
+    const leafHashes: Uint8Array[] = [];
+    const batchSizes = [1, 1, 2, 3, 5, 8, 13, 63, 64, 65, 700, 1000, 1023, 1025];
+    let n = 0;
+    for (let b = 0; n < 20_000; b++) {
+      const count = Math.min(batchSizes[b % batchSizes.length]!, 20_000 - n);
+      const entries = Array.from({ length: count }, (_, j) => entryBytes('tree', n + j));
+      const res = await store.append(entries);
+      expect(res.entries.map((e) => e.index)).toEqual(entries.map((_, j) => n + j));
+      expect(res.entries.every((e) => !e.duplicate)).toBe(true);
+      for (const e of entries) leafHashes.push(leafHash(sha(e)));
+      n += count;
+      expect(res.size).toBe(n);
+      // The reference root is O(n); check every batch early on, then every 8th and the last.
+      if (n < 3000 || b % 8 === 0 || n === 20_000) expect(toHex(res.root)).toBe(toHex(rootFromLeafHashes(leafHashes)));
+    }
+    // Historic roots and proofs from the stored tiles.
+    for (const s of [1, 2, 3, 15, 16, 17, 64, 65, 1023, 1024, 1025, 4097, 16383, 16384, 16385, 19999, 20000]) {
+      const root = await store.rootAt(s);
+      expect(toHex(root)).toBe(toHex(rootFromLeafHashes(leafHashes.slice(0, s))));
+      for (const i of [0, s - 1, Math.floor(s / 3), Math.floor((s * 7) / 11)]) {
+        const proof = await store.inclusionProof(i, s);
+        expect(verifyInclusion(leafHashes[i]!, i, s, proof, root)).toBe(true);
+      }
+      for (const s1 of [1, Math.ceil(s / 2), s]) {
+        const proof = await store.consistencyProof(s1, s);
+        expect(verifyConsistency(s1, s, proof, rootFromLeafHashes(leafHashes.slice(0, s1)), root)).toBe(true);
+      }
+    }
+    expect(toHex(await store.entryHash(12345))).toBe(toHex(sha(entryBytes('tree', 12345))));
+    expect(await store.entry(777)).toEqual(entryBytes('tree', 777));
+
+    // Reopen: same head, and appends continue from the recovered right edge.
+    const root = await store.root();
+    await store.close();
+    const again = await LogStore.open(dir);
+    cleanups.push(() => again.close());
+    expect(again.size).toBe(20_000);
+    expect(toHex(await again.root())).toBe(toHex(root));
+    const more = await again.append([entryBytes('tree', 20_000)]);
+    leafHashes.push(leafHash(sha(entryBytes('tree', 20_000))));
+    expect(toHex(more.root)).toBe(toHex(rootFromLeafHashes(leafHashes)));
+    expect(verifyInclusion(leafHashes[5]!, 5, 20_001, await again.inclusionProof(5), more.root)).toBe(true);
+  });
+
+  it('queues concurrent appends in call order', async () => {
+    const { store } = await fresh();
+    const calls = Array.from({ length: 25 }, (_, i) => store.append([entryBytes('c', 2 * i), entryBytes('c', 2 * i + 1)]));
+    const results = await Promise.all(calls);
+    results.forEach((r, i) => expect(r.entries.map((e) => e.index)).toEqual([2 * i, 2 * i + 1]));
+    const expected = Array.from({ length: 50 }, (_, i) => leafHash(sha(entryBytes('c', i))));
+    expect(toHex(await store.root())).toBe(toHex(rootFromLeafHashes(expected)));
+  });
+});
+
+describe('LogStore duplicates', () => {
+  it('reports existing and repeated entries without appending them', async () => {
+    const { store } = await fresh();
+    const a = entryBytes('d', 1);
+    const b = entryBytes('d', 2);
+    const c = entryBytes('d', 3);
+    const first = await store.append([a, b, a]);
+    expect(first.entries.map((e) => [e.index, e.duplicate])).toEqual([[0, false], [1, false], [0, true]]);
+    expect(first.size).toBe(2);
+    const rootBefore = first.root;
+    const second = await store.append([b, c, c, a]);
+    expect(second.entries.map((e) => [e.index, e.duplicate])).toEqual([[1, true], [2, false], [2, true], [0, true]]);
+    expect(second.size).toBe(3);
+    const allDup = await store.append([a, b, c]);
+    expect(allDup.size).toBe(3);
+    expect(allDup.entries.every((e) => e.duplicate)).toBe(true);
+    expect(toHex(allDup.root)).toBe(toHex(second.root));
+    expect(toHex(rootBefore)).not.toBe(toHex(second.root));
+    expect(await store.indexOfEntryHash(sha(c))).toBe(2);
+    expect(await store.indexOfEntryHash(sha(entryBytes('d', 99)))).toBeUndefined();
+    expect(toHex(second.entries[1]!.entryHash)).toBe(toHex(sha(c)));
+  });
+});
+
+describe('LogStore meta and checkpoints', () => {
+  it('writes meta with the batch, reads by key and prefix', async () => {
+    const { store } = await fresh();
+    const v = (s: string): Uint8Array => new TextEncoder().encode(s);
+    await store.append([entryBytes('m', 0)], [{ key: 'session/a/1', value: v('x') }, { key: 'session/a/0', value: v('y') }]);
+    await store.putMeta([{ key: 'session/b/0', value: v('z') }, { key: 'session/a0', value: v('w') }, { key: 'sessioń', value: v('u') }]);
+    await store.append([], [{ key: 'only-meta', value: v('m') }]);
+    expect(store.size).toBe(1);
+    expect(await store.getMeta('session/a/1')).toEqual(v('x'));
+    expect(await store.getMeta('missing')).toBeUndefined();
+    const rows = await store.metaRange('session/a/');
+    expect(rows.map((r) => r.key)).toEqual(['session/a/0', 'session/a/1']);
+    expect((await store.metaRange('session')).map((r) => r.key)).toEqual(['session/a/0', 'session/a/1', 'session/a0', 'session/b/0']);
+    expect((await store.metaRange('sessio')).map((r) => r.key).at(-1)).toBe('sessioń');
+    expect(await store.metaRange('session/', { limit: 1 })).toHaveLength(1);
+    expect(await store.getMeta('only-meta')).toEqual(v('m'));
+  });
+
+  it('keeps the first signed tree head of a size forever', async () => {
+    const { store } = await fresh();
+    expect(await store.latestCheckpoint()).toBeUndefined();
+    await store.append([entryBytes('k', 0), entryBytes('k', 1), entryBytes('k', 2)]);
+    const one = Uint8Array.of(1, 1);
+    expect(await store.putCheckpoint(2, one)).toEqual(one);
+    expect(await store.putCheckpoint(2, Uint8Array.of(9))).toEqual(one);
+    expect(await store.checkpoint(2)).toEqual(one);
+    expect(await store.checkpoint(1)).toBeUndefined();
+    const [a, b] = await Promise.all([store.putCheckpoint(3, Uint8Array.of(3)), store.putCheckpoint(3, Uint8Array.of(4))]);
+    expect(a).toEqual(Uint8Array.of(3));
+    expect(b).toEqual(Uint8Array.of(3));
+    await store.putCheckpoint(1, Uint8Array.of(7));
+    expect(await store.latestCheckpoint()).toEqual({ size: 3, bytes: Uint8Array.of(3) });
+  });
+});
+
+describe('LogStore errors', () => {
+  it('rejects bad input with codes', async () => {
+    const { store } = await fresh();
+    await store.append([entryBytes('e', 0), entryBytes('e', 1)]);
+    const bad = <T>(x: unknown): T => x as T;
+    const table: Array<[string, () => Promise<unknown>, string]> = [
+      ['entry beyond size', () => store.entry(2), 'ERR_LOG_INDEX_OUT_OF_RANGE'],
+      ['entry hash, negative', () => store.entryHash(-1), 'ERR_MERKLE_BAD_SIZE'],
+      ['rootAt beyond size', () => store.rootAt(3), 'ERR_LOG_BAD_SIZE'],
+      ['inclusion index = size', () => store.inclusionProof(2, 2), 'ERR_MERKLE_INDEX_OUT_OF_RANGE'],
+      ['inclusion size beyond log', () => store.inclusionProof(0, 3), 'ERR_LOG_BAD_SIZE'],
+      ['consistency from 0', () => store.consistencyProof(0, 2), 'ERR_MERKLE_EMPTY_CONSISTENCY'],
+      ['consistency 2 -> 1', () => store.consistencyProof(2, 1), 'ERR_MERKLE_BAD_SIZE'],
+      ['append a string', () => store.append([bad<Uint8Array>('x')]), 'ERR_INVALID_ARGUMENT'],
+      ['append not an array', () => store.append(bad<Uint8Array[]>(entryBytes('e', 3))), 'ERR_INVALID_ARGUMENT'],
+      ['meta empty key', () => store.append([], [{ key: '', value: Uint8Array.of(1) }]), 'ERR_INVALID_ARGUMENT'],
+      ['meta value not bytes', () => store.putMeta([{ key: 'k', value: bad<Uint8Array>('v') }]), 'ERR_INVALID_ARGUMENT'],
+      ['checkpoint beyond size', () => store.putCheckpoint(3, Uint8Array.of(1)), 'ERR_LOG_BAD_SIZE'],
+      ['index lookup, short hash', () => store.indexOfEntryHash(new Uint8Array(31)), 'ERR_MERKLE_BAD_HASH'],
+    ];
+    for (const [name, f, code] of table) expect(await rejectCode(f), name).toBe(code);
+    expect(store.size).toBe(2);
+  });
+
+  it('refuses a second open of the same directory and use after close', async () => {
+    const { store, dir } = await fresh();
+    expect(await rejectCode(LogStore.open(dir))).toBe('ERR_LOG_LOCKED');
+    await store.close();
+    expect(await rejectCode(() => store.append([entryBytes('x', 0)]))).toBe('ERR_LOG_CLOSED');
+    expect(await rejectCode(() => store.root())).toBe('ERR_LOG_CLOSED');
+    await store.close();
+  });
+});
