@@ -1,4 +1,170 @@
-import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { algByName, algById } from '../cose/algorithms.js';
+import { AtlogError, isAtlogError } from '../errors.js';
+import { parseKeyFile, type PublicKey } from '../keys/index.js';
+import { fromHex } from '../util/bytes.js';
+import { ccfTrustStoreKeys, verifyDelegation, verifySessionBundle, verifyTransparentStatement, verifyTreeHeadConsistency, type VerificationReport } from '../verify/index.js';
 
-/** `atlog verify`: not implemented yet. */
-export function register(_program: Command): void {}
+/**
+ * `atlog verify`: the offline verifier on the command line (docs/auditor.md). Three modes:
+ *   --statement FILE [--receipt FILE ...]        one (Transparent) Statement and its receipts
+ *   --bundle FILE [--bundle FILE ...]            session bundles; several bundles = a delegation chain
+ *   --consistency RECEIPT --old-checkpoint FILE  the log only grew since an older checkpoint
+ * Exit status: 0 valid, 1 not valid, 2 cannot evaluate (bad usage, unreadable file, unusable key).
+ */
+
+interface Opts {
+  statement?: string;
+  receipt: string[];
+  serviceKey: string[];
+  issuerKey: string[];
+  requireIssuerSignature?: boolean;
+  tsaRoot: string[];
+  ccfTrustStore: string[];
+  requireAlg: string[];
+  bundle: string[];
+  consistency?: string;
+  oldCheckpoint?: string;
+  oldRoot?: string;
+  newCheckpoint?: string;
+  json?: boolean;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** Raised for "cannot evaluate" (exit 2). */
+class UsageError extends Error {}
+
+function read(file: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+}
+
+function keysFrom(files: string[], what: string): PublicKey[] {
+  return files.flatMap((f) => {
+    try {
+      // a private key file works too: only its public half is used
+      return parseKeyFile(read(f, what)).map((k) => ('publicKey' in k ? k.publicKey : k));
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`${what} ${f} is not a COSE_Key, COSE_KeySet or PEM public key (${isAtlogError(e) ? e.code : String(e)})`);
+    }
+  });
+}
+
+function parseAlg(s: string): number {
+  const n = Number(s);
+  if (Number.isInteger(n) && algById(n)) return n;
+  try {
+    return algByName(s).id;
+  } catch {
+    throw new UsageError(`unknown algorithm ${s}`);
+  }
+}
+
+async function evaluate(o: Opts): Promise<VerificationReport> {
+  const modes = [o.statement !== undefined, o.bundle.length > 0, o.consistency !== undefined].filter(Boolean).length;
+  if (modes !== 1) throw new UsageError('give exactly one of --statement, --bundle or --consistency');
+  if (o.serviceKey.length === 0 && o.ccfTrustStore.length === 0) throw new UsageError('--service-key is required');
+  const serviceKeys = keysFrom(o.serviceKey, 'service key');
+  const ccfKeys = o.ccfTrustStore.flatMap((f) => {
+    try {
+      return ccfTrustStoreKeys(read(f, 'CCF trust store'));
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`CCF trust store ${f} is unusable (${isAtlogError(e) ? e.code : String(e)})`);
+    }
+  });
+  const common = {
+    serviceKeys,
+    ...(ccfKeys.length ? { ccfKeys } : {}),
+    ...(o.issuerKey.length ? { issuerKeys: keysFrom(o.issuerKey, 'issuer key') } : {}),
+    ...(o.requireIssuerSignature ? { requireIssuerSignature: true } : {}),
+    ...(o.tsaRoot.length ? { tsaRoots: o.tsaRoot.map((f) => read(f, 'TSA root')) } : {}),
+    ...(o.requireAlg.length ? { requireAlgs: o.requireAlg.map(parseAlg) } : {}),
+  };
+  if (o.statement !== undefined) {
+    const statement = read(o.statement, 'statement');
+    const receipts = o.receipt.map((f) => read(f, 'receipt'));
+    return verifyTransparentStatement({ statement, ...(receipts.length ? { receipts } : {}), ...common });
+  }
+  if (o.bundle.length > 0) {
+    const bundles = o.bundle.map((f) => read(f, 'bundle'));
+    return bundles.length === 1 ? verifySessionBundle(bundles[0]!, common) : verifyDelegation(bundles, common);
+  }
+  if (o.oldCheckpoint === undefined) throw new UsageError('--consistency needs --old-checkpoint');
+  let oldRoot: Uint8Array | undefined;
+  if (o.oldRoot !== undefined) {
+    try {
+      oldRoot = fromHex(o.oldRoot, '--old-root');
+    } catch {
+      throw new UsageError('--old-root must be 64 hex digits');
+    }
+  }
+  return verifyTreeHeadConsistency({
+    oldCheckpoint: read(o.oldCheckpoint, 'old checkpoint'),
+    receipt: read(o.consistency!, 'consistency receipt'),
+    serviceKeys,
+    ...(oldRoot ? { oldRoot } : {}),
+    ...(o.newCheckpoint ? { newCheckpoint: read(o.newCheckpoint, 'new checkpoint') } : {}),
+  });
+}
+
+function print(r: VerificationReport, json: boolean): void {
+  if (json) {
+    const out: Record<string, unknown> = { valid: r.valid, checks: r.checks };
+    if (r.failure) out.failure = r.failure;
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return;
+  }
+  for (const c of r.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+  process.stdout.write(r.valid ? 'VALID\n' : `NOT VALID: ${r.failure?.code ?? 'ERR_VERIFY_INTERNAL'} ${r.failure?.detail ?? ''}\n`);
+}
+
+function cannotEvaluate(msg: string, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ valid: false, checks: [], failure: { code: 'ERR_VERIFY_CANNOT_EVALUATE', detail: msg } })}\n`);
+  process.stderr.write(`atlog verify: ${msg}\n`);
+  process.exitCode = 2;
+}
+
+/** Adds `atlog verify` to the program. */
+export function register(program: Command): void {
+  const cmd = new Command('verify')
+    .description('verify statements, receipts, session bundles, delegation chains and consistency offline')
+    .option('--statement <file>', 'Signed or Transparent Statement (COSE_Sign1)')
+    .option('--receipt <file>', 'receipt (repeatable; default: label 394 of the statement)', collect, [])
+    .addOption(new Option('--service-key <file>', 'trusted service key: COSE_Key, COSE_KeySet or PEM (repeatable)').argParser(collect).default([]))
+    .option('--keys <file>', 'alias of --service-key (the file `atlog keys` writes)', collect, [])
+    .option('--issuer-key <file>', 'issuer key: COSE_Key, COSE_KeySet or PEM (repeatable)', collect, [])
+    .option('--require-issuer-signature', 'fail when no issuer key is given instead of noting it')
+    .option('--tsa-root <file>', 'pinned TSA root certificate, DER or PEM (repeatable); requires a valid 270 token', collect, [])
+    .option('--ccf-trust-store <file>', 'scitt-ccf-ledger trust store JSON: also accept CCF (vds 2) receipts', collect, [])
+    .option('--require-alg <alg>', 'require a verified receipt signed with this algorithm (name or id; repeatable)', collect, [])
+    .option('--bundle <file>', 'session bundle (repeatable: a delegation chain across bundles)', collect, [])
+    .option('--consistency <file>', 'consistency receipt from --old-checkpoint to a newer tree')
+    .option('--old-checkpoint <file>', 'older signed tree head (root attached, or give --old-root)')
+    .option('--old-root <hex>', "root of the old checkpoint when its payload is detached")
+    .option('--new-checkpoint <file>', 'newer signed tree head to compare with the proven tree')
+    .option('--json', 'print {"valid", "checks", "failure"} as JSON')
+    .exitOverride((err) => {
+      // commander's own usage errors: exit 2 (cannot evaluate), help and version: 0
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    })
+    .action(async (raw: Opts & { keys: string[] }) => {
+      const o: Opts = { ...raw, serviceKey: [...raw.serviceKey, ...raw.keys] };
+      try {
+        const r = await evaluate(o);
+        print(r, o.json === true);
+        process.exitCode = r.valid ? 0 : 1;
+      } catch (e) {
+        if (e instanceof UsageError) cannotEvaluate(e.message, o.json === true);
+        else if (e instanceof AtlogError) cannotEvaluate(`${e.code}: ${e.message}`, o.json === true);
+        else throw e;
+      }
+    });
+  program.addCommand(cmd);
+}

@@ -1,0 +1,87 @@
+import { isAtlogError } from '../errors.js';
+
+/**
+ * The verifier's report (docs/auditor.md): every check it ran, in order, and the first failure. `valid` is true
+ * only when at least one check ran, every check passed and nothing was left unevaluated (fail closed).
+ */
+
+export interface Check {
+  /** Stable dotted name, e.g. `statement.signature`, `receipt[0].inclusion`, `receipt[0].timestamp[0]`. */
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface Failure {
+  /** An `ERR_*` code (docs/auditor.md lists them). */
+  code: string;
+  detail: string;
+}
+
+export interface VerificationReport {
+  valid: boolean;
+  checks: Check[];
+  failure?: Failure;
+}
+
+/** Collects checks; the first failing check's code becomes the report's failure. */
+export class ReportBuilder {
+  readonly checks: Check[] = [];
+  failure: Failure | undefined;
+
+  pass(name: string, detail: string): void {
+    this.checks.push({ name, ok: true, detail });
+  }
+
+  fail(name: string, code: string, detail: string): void {
+    this.checks.push({ name, ok: false, detail: `${code}: ${detail}` });
+    this.failure ??= { code, detail: `${name}: ${detail}` };
+  }
+
+  /**
+   * Run one check: its return value is the pass detail; an AtlogError fails it with its code, anything else
+   * with ERR_VERIFY_INTERNAL (fail closed: an unexpected exception never counts as success).
+   */
+  run<T>(name: string, f: () => T, detail: (v: T) => string): T | undefined {
+    try {
+      const v = f();
+      this.pass(name, detail(v));
+      return v;
+    } catch (e) {
+      this.failWith(name, e);
+      return undefined;
+    }
+  }
+
+  /** Async variant of {@link run}. */
+  async runAsync<T>(name: string, f: () => Promise<T>, detail: (v: T) => string): Promise<T | undefined> {
+    try {
+      const v = await f();
+      this.pass(name, detail(v));
+      return v;
+    } catch (e) {
+      this.failWith(name, e);
+      return undefined;
+    }
+  }
+
+  failWith(name: string, e: unknown): void {
+    if (isAtlogError(e)) this.fail(name, e.code, e.message);
+    else this.fail(name, 'ERR_VERIFY_INTERNAL', e instanceof Error ? e.message : String(e));
+  }
+
+  /** Merge another report's checks under a prefix (bundles verify each statement as a sub-report). */
+  include(prefix: string, r: VerificationReport): void {
+    for (const c of r.checks) this.checks.push({ ...c, name: `${prefix}.${c.name}` });
+    if (r.failure) this.failure ??= { code: r.failure.code, detail: `${prefix}.${r.failure.detail}` };
+    else if (!r.valid) this.failure ??= { code: 'ERR_VERIFY_INTERNAL', detail: `${prefix}: not valid` };
+  }
+
+  build(): VerificationReport {
+    const valid = this.failure === undefined && this.checks.length > 0 && this.checks.every((c) => c.ok);
+    const r: VerificationReport = { valid, checks: this.checks };
+    if (this.failure) r.failure = this.failure;
+    else if (!valid) r.failure = { code: 'ERR_VERIFY_NOTHING_CHECKED', detail: 'no check ran' };
+    return r;
+  }
+}
