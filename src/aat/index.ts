@@ -22,3 +22,11 @@ export {
   type RecordPublicKey,
 } from './signature.js';
 export { verifyChain, type ChainResult, type ChainBreak, type ChainBreakKind, type ChainOptions } from './chain.js';
+export {
+  verifyDelegationChain,
+  type DelegationSession,
+  type DelegationResult,
+  type DelegationBreak,
+  type DelegationBreakKind,
+  type DelegationOptions,
+} from './delegation.js';
