@@ -40,6 +40,10 @@ const BY_CODE: Readonly<Record<string, Row>> = {
   ERR_REG_TOO_LARGE: [413, 'Payload Too Large'],
   ERR_LOG_PUSHBACK: [503, 'Service Unavailable'],
   ERR_COSE_UNKNOWN_ALG: [400, 'Bad Signature Algorithm'],
+  // The statement parser's codes, in case the service passes them through unwrapped.
+  ERR_STATEMENT_MISSING_ALG: [400, 'Bad Signature Algorithm'],
+  ERR_STATEMENT_MISSING_KID: [400, 'Confirmation Missing'],
+  ERR_STATEMENT_PAYLOAD_MISSING: [400, 'Payload Missing'],
   ERR_HTTP_MALFORMED: [400, 'Malformed request'],
   ERR_HTTP_INVALID_LOCATOR: [400, 'Invalid locator'],
   ERR_HTTP_OPERATION_NOT_FOUND: [404, 'Operation Not Found'],
@@ -65,9 +69,22 @@ const BY_PREFIX: readonly (readonly [string, Row])[] = [
   ['ERR_ISSUER_NOT_FOUND', [404, 'Not Found']],
 ];
 
+/**
+ * Refinements by `details.reason` where SCRAPI has a more precise title than the code's: a statement without
+ * a kid lacks the "proof of possession" binding (Confirmation Missing); a header alg that does not fit the
+ * issuer's key is an algorithm problem, not a policy one.
+ */
+const BY_REASON: Readonly<Record<string, Row>> = {
+  no_kid: [400, 'Confirmation Missing'],
+  ERR_STATEMENT_MISSING_KID: [400, 'Confirmation Missing'],
+  ERR_STATEMENT_PAYLOAD_MISSING: [400, 'Payload Missing'],
+  alg_key_mismatch: [400, 'Bad Signature Algorithm'],
+};
+
 const INTERNAL: Row = [500, 'Internal Server Error'];
 
-function row(code: string): Row | undefined {
+function row(code: string, reason: unknown): Row | undefined {
+  if (code.startsWith('ERR_REG_') && typeof reason === 'string' && BY_REASON[reason]) return BY_REASON[reason];
   return BY_CODE[code] ?? BY_PREFIX.find(([p]) => code.startsWith(p))?.[1];
 }
 
@@ -92,7 +109,7 @@ export function toProblem(err: unknown, retryAfterS: number): Problem {
     }
     return { status: INTERNAL[0], title: INTERNAL[1], detail: 'internal error', code: 'ERR_INTERNAL' };
   }
-  const r = row(err.code);
+  const r = row(err.code, err.details?.reason);
   if (r === undefined) return { status: INTERNAL[0], title: INTERNAL[1], detail: 'internal error', code: 'ERR_INTERNAL' };
   const extra: Record<string, string> = {};
   for (const k of ['reason', 'rule', 'field']) {

@@ -30,6 +30,15 @@ describe('problems.ts mapping', () => {
     expect(p.title).toBe(title);
   });
 
+  it.each([
+    ['ERR_REG_REJECTED', 'no_kid', 'Confirmation Missing'],
+    ['ERR_REG_MALFORMED', 'ERR_STATEMENT_MISSING_KID', 'Confirmation Missing'],
+    ['ERR_REG_REJECTED', 'alg_key_mismatch', 'Bad Signature Algorithm'],
+    ['ERR_REG_REJECTED', 'bad_signature', 'Rejected'],
+  ] as const)('%s with reason %s -> %s', (code, reason, title) => {
+    expect(toProblem(new AtlogError(code, 'why', { details: { reason } }), 1).title).toBe(title);
+  });
+
   it('never leaks internals in a 500', () => {
     const p = toProblem(new Error('/secret/path exploded'), 1);
     expect(p).toMatchObject({ status: 500, detail: 'internal error' });
