@@ -74,6 +74,7 @@ export function parseCert(der: Uint8Array): ParsedCert {
     const [exts] = children(opt);
     if (!exts || exts.tag !== TAG.SEQUENCE) throw bad('bad extensions');
     for (const e of children(exts)) {
+      if (e.tag !== TAG.SEQUENCE) throw bad('Extension is not a SEQUENCE');
       const parts = children(e);
       if (!parts[0]) throw bad('empty extension');
       const id = decodeOid(parts[0]);

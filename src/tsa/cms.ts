@@ -29,14 +29,16 @@ export interface SignedDataParts {
 
 const bad = (msg: string): AtlogError => new AtlogError('ERR_TSA_MALFORMED', msg);
 
+/** A digest AlgorithmIdentifier: parameters absent or NULL (RFC 5754 section 2). */
 function algOid(t: Tlv | undefined, name: string): string {
   if (!t || t.tag !== TAG.SEQUENCE) throw bad(`missing ${name}`);
-  const [o] = children(t);
-  if (!o) throw bad(`empty ${name}`);
+  const [o, params, extra] = children(t);
+  if (!o || extra || (params && (params.tag !== TAG.NULL || params.value.length !== 0))) throw bad(`bad ${name}`);
   return decodeOid(o);
 }
 
 function parseSignerInfo(si: Tlv): SignerInfoParts {
+  if (si.tag !== TAG.SEQUENCE) throw bad('SignerInfo is not a SEQUENCE');
   const f = children(si);
   const [versionT, sidT, digAlg] = f;
   let i = 3;
@@ -56,6 +58,7 @@ function parseSignerInfo(si: Tlv): SignerInfoParts {
   i++;
   const signedAttrs = new Map<string, Tlv[]>();
   for (const a of children(attrsT)) {
+    if (a.tag !== TAG.SEQUENCE) throw bad('Attribute is not a SEQUENCE');
     const [type, values] = children(a);
     if (!type || !values || values.tag !== TAG.SET) throw bad('bad Attribute');
     const id = decodeOid(type);
@@ -95,7 +98,11 @@ export function parseSignedData(token: Uint8Array): SignedDataParts {
   let i = 3;
   const certificates: Uint8Array[] = [];
   if (f[i]?.tag === 0xa0) {
-    for (const c of children(f[i]!)) if (c.tag === TAG.SEQUENCE) certificates.push(c.bytes); // other choices are skipped
+    for (const c of children(f[i]!)) {
+      // CertificateChoices (RFC 5652 10.2.2): certificate, or [0]..[3] alternatives that are skipped.
+      if (c.tag === TAG.SEQUENCE) certificates.push(c.bytes);
+      else if (c.tag < 0xa0 || c.tag > 0xa3) throw bad('bad CertificateChoices');
+    }
     i++;
   }
   if (f[i]?.tag === 0xa1) i++; // crls: not used for revocation here (docs/trusted-time.md)

@@ -52,6 +52,11 @@ function schemeOf(sigAlg: Tlv, digestOid: string | undefined): Scheme {
   const [algOid, params] = children(sigAlg);
   if (!algOid) throw new AtlogError('ERR_TSA_MALFORMED', 'empty AlgorithmIdentifier');
   const id = decodeOid(algOid);
+  // RFC 5754 3.2 / RFC 4055 5: ECDSA parameters are absent; RSA PKCS#1 v1.5 parameters are NULL (absent tolerated).
+  const nullOrAbsent = !params || (params.tag === TAG.NULL && params.value.length === 0);
+  if (id !== OID.rsaPss && (id.startsWith('1.2.840.10045.') ? params !== undefined : !nullOrAbsent)) {
+    throw new AtlogError('ERR_TSA_MALFORMED', `unexpected parameters for signature algorithm ${id}`);
+  }
   switch (id) {
     case OID.sha256WithRsa: return { kind: 'pkcs1', hash: 'SHA-256' };
     case OID.sha384WithRsa: return { kind: 'pkcs1', hash: 'SHA-384' };

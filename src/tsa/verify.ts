@@ -62,23 +62,23 @@ function checkEssCertIds(si: SignerInfoParts, signer: ParsedCert): void {
   if (!v1 && !v2) throw fail('ERR_TSA_ESS_CERT_ID', 'neither signingCertificate nor signingCertificateV2 is signed');
   for (const [attr, isV2] of [[v1, false], [v2, true]] as const) {
     if (!attr) continue;
-    if (attr.length !== 1) throw fail('ERR_TSA_MALFORMED', 'signing certificate attribute must have one value');
+    if (attr.length !== 1 || attr[0]!.tag !== TAG.SEQUENCE) throw fail('ERR_TSA_MALFORMED', 'signing certificate attribute must be one SEQUENCE');
     const [certs] = children(attr[0]!);
-    const first = certs ? children(certs)[0] : undefined;
-    if (!first) throw fail('ERR_TSA_ESS_CERT_ID', 'empty signing certificate attribute');
+    const first = certs?.tag === TAG.SEQUENCE ? children(certs)[0] : undefined;
+    if (!first || first.tag !== TAG.SEQUENCE) throw fail('ERR_TSA_ESS_CERT_ID', 'empty signing certificate attribute');
     const parts = children(first);
     let hashAlg: string = OID.sha1;
     if (isV2) hashAlg = parts[0]?.tag === TAG.SEQUENCE ? decodeOid(children(parts.shift()!)[0]!) : OID.sha256;
-    const [certHash, issuerSerial] = parts;
-    if (!certHash || certHash.tag !== TAG.OCTET_STRING) throw fail('ERR_TSA_MALFORMED', 'bad ESSCertID');
+    const [certHash, issuerSerial, extra] = parts;
+    if (!certHash || certHash.tag !== TAG.OCTET_STRING || extra) throw fail('ERR_TSA_MALFORMED', 'bad ESSCertID');
     if (!equalBytes(certHash.value, digest(hashAlg, signer.der))) {
       throw fail('ERR_TSA_ESS_CERT_ID', `ESSCertID${isV2 ? 'v2' : ''} hash does not match the signer certificate`);
     }
     if (issuerSerial) {
-      const [names, serial] = children(issuerSerial);
-      const dirName = names ? children(names).find((g) => g.tag === 0xa4) : undefined;
+      const [names, serial, more] = issuerSerial.tag === TAG.SEQUENCE ? children(issuerSerial) : [];
+      const dirName = names?.tag === TAG.SEQUENCE ? children(names).find((g) => g.tag === 0xa4) : undefined;
       const issuerOk = dirName ? equalBytes(children(dirName)[0]?.bytes ?? new Uint8Array(), signer.issuer) : false;
-      if (!issuerOk || !serial || !equalBytes(serial.value, signer.serial)) {
+      if (!issuerOk || !serial || serial.tag !== TAG.INTEGER || more || !equalBytes(serial.value, signer.serial)) {
         throw fail('ERR_TSA_ESS_CERT_ID', 'ESSCertID issuerSerial does not match the signer certificate');
       }
     }
