@@ -1,0 +1,108 @@
+import { AtlogError } from '../errors.js';
+import type { LogStore } from '../log/index.js';
+import { encodeSignedTreeHead, issueConsistencyReceipt, issueInclusionReceipt, type SignedTreeHead } from '../receipts/index.js';
+import { toTransparentStatement } from '../statements/index.js';
+import { fromHex, toHex } from '../util/bytes.js';
+import type { Anchorer, CheckpointTokens } from './anchoring.js';
+import { anchorStore, decodeCheckpoint, metaKeys, text, tokenList } from './state.js';
+import type { CheckpointInfo, RegisteredEntry } from './types.js';
+
+/**
+ * Read-side queries over the log: receipts, Transparent Statements, checkpoints, consistency and sessions.
+ *
+ * Decision (which checkpoint a receipt comes from): the one the entry was registered in, i.e. the smallest
+ * checkpoint that covers it. So `receipts(entryId)` always returns the same receipts that `submit` resolved
+ * with (plus any RFC 3161 tokens that arrived later), and a client that wants a proof against a newer tree
+ * asks for a consistency receipt from that size.
+ */
+export class Queries {
+  private readonly anchors;
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly anchorer: Anchorer,
+  ) {
+    this.anchors = anchorStore(store);
+  }
+
+  private async heads(size: number): Promise<{ heads: SignedTreeHead[]; tokens: CheckpointTokens } | undefined> {
+    const cp = await this.store.checkpoint(size);
+    if (cp === undefined) return undefined;
+    return { heads: decodeCheckpoint(cp), tokens: await this.anchors.tokens(size) };
+  }
+
+  /** Index of an entry id (64 lowercase hex), or undefined for an unknown or malformed id. */
+  async entryIndex(entryId: string): Promise<number | undefined> {
+    if (typeof entryId !== 'string' || !/^[0-9a-f]{64}$/.test(entryId)) return undefined;
+    return this.store.indexOfEntryHash(fromHex(entryId));
+  }
+
+  /** Entry id at `index`, or undefined beyond the log (or for a non-index). */
+  async entryIdAt(index: number): Promise<string | undefined> {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.store.size) return undefined;
+    return toHex(await this.store.entryHash(index));
+  }
+
+  /** The registered entry with receipts from the checkpoint it was registered in (see the class comment). */
+  async registered(entryId: string): Promise<RegisteredEntry | undefined> {
+    const index = await this.entryIndex(entryId);
+    if (index === undefined) return undefined;
+    const stored = text(await this.store.getMeta(metaKeys.entry(entryId)));
+    let size = stored === undefined ? undefined : Number(stored);
+    let cp = size === undefined ? undefined : await this.heads(size);
+    if (!cp) {
+      // Registered in a batch whose checkpoint was never stored (a failure after append): use the newest.
+      const latest = await this.store.latestCheckpoint();
+      if (!latest || latest.size <= index) return undefined;
+      size = latest.size;
+      cp = await this.heads(size);
+      if (!cp) return undefined;
+    }
+    const proof = await this.store.inclusionProof(index, size!);
+    const receipts = cp.heads.map((h, k) => issueInclusionReceipt(h, index, proof, { timestamps: tokenList(cp.tokens, k) }));
+    return { entryId, index, treeSize: size!, receipts };
+  }
+
+  /** The entry (statement with an empty unprotected header) with its receipts under 394. */
+  async transparentStatement(entryId: string): Promise<Uint8Array | undefined> {
+    const r = await this.registered(entryId);
+    if (!r) return undefined;
+    return toTransparentStatement(await this.store.entry(r.index), r.receipts);
+  }
+
+  /** The newest checkpoint with its tree heads (root attached, tokens under 270). */
+  async latestCheckpoint(): Promise<CheckpointInfo | undefined> {
+    const latest = await this.store.latestCheckpoint();
+    if (!latest) return undefined;
+    const heads = decodeCheckpoint(latest.bytes);
+    const tokens = await this.anchors.tokens(latest.size);
+    return {
+      treeSize: latest.size,
+      root: heads[0]!.root,
+      signedTreeHeads: heads.map((h, k) => encodeSignedTreeHead(h, { attachRoot: true, timestamps: tokenList(tokens, k) })),
+      anchored: this.anchorer.isComplete(heads.map((_, k) => tokens[k] ?? new Map())),
+    };
+  }
+
+  /**
+   * Consistency receipts from `from` to the checkpoint of size `to`, one per tree head (P-256 first).
+   * @throws AtlogError ERR_SERVICE_BAD_RANGE unless 0 < from <= to <= log size, ERR_NOT_FOUND when no
+   *   checkpoint exists for `to`.
+   */
+  async consistencyReceipts(from: number, to: number): Promise<Uint8Array[]> {
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 1 || from > to || to > this.store.size) {
+      throw new AtlogError('ERR_SERVICE_BAD_RANGE', `need 0 < from <= to <= ${this.store.size}, got ${from}..${to}`, { details: { from, to, size: this.store.size } });
+    }
+    const cp = await this.heads(to);
+    if (!cp) throw new AtlogError('ERR_NOT_FOUND', `no checkpoint was signed for tree size ${to}`, { details: { to } });
+    const proof = await this.store.consistencyProof(from, to);
+    return cp.heads.map((h, k) => issueConsistencyReceipt(h, from, proof, { timestamps: tokenList(cp.tokens, k) }));
+  }
+
+  /** Entry ids of a session in log order. */
+  async sessionEntries(agentId: string, sessionId: string): Promise<string[]> {
+    if (typeof agentId !== 'string' || typeof sessionId !== 'string' || agentId === '' || sessionId === '') return [];
+    const rows = await this.store.metaRange(metaKeys.sessionIndexPrefix(agentId, sessionId));
+    return rows.map((r) => text(r.value)!);
+  }
+}

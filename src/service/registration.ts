@@ -1,0 +1,135 @@
+import { canonicalBytes, validateRecord, type AatRecord } from '../aat/index.js';
+import { toBeSigned } from '../cose/sign1.js';
+import { AtlogError, isAtlogError } from '../errors.js';
+import { AAT_CONTENT_TYPE, entryHash, parseStatement, registrationEntry, type ParsedStatement } from '../statements/index.js';
+import { equalBytes, toHex } from '../util/bytes.js';
+import type { IssuerRegistry } from './issuers.js';
+import type { Policy } from './policy/schema.js';
+import { evaluateRules } from './policy/rules.js';
+import type { VerifyPool } from './verify-pool.js';
+
+/**
+ * The checks of a registration that do not depend on log order (spec/policy.md "Registration"), in this
+ * order: size, COSE and RFC 9943 headers, detached payload, algorithm, issuer and key, signature, AAT record
+ * (schema, iss/sub binding, canonical bytes, action rules). The chain check needs the session tip and runs
+ * in the sequencer.
+ */
+
+/** A statement that passed every order-independent check. */
+export interface CheckedStatement {
+  /** The registration entry: the statement with an empty unprotected header. */
+  entry: Uint8Array;
+  entryHash: Uint8Array;
+  entryId: string;
+  /** The session the statement belongs to, when it is an AAT record (or a Hash Envelope of one). */
+  session?: { agentId: string; sessionId: string };
+  /** The parsed record, when the chain is to be checked. */
+  record?: AatRecord;
+}
+
+export function rejected(reason: string, message: string, extra: Record<string, unknown> = {}, cause?: unknown): AtlogError {
+  return new AtlogError('ERR_REG_REJECTED', message, { cause, details: { reason, ...extra } });
+}
+
+/** Maps parse errors to the SCRAPI-facing codes. */
+function parse(bytes: Uint8Array, maxBytes: number): ParsedStatement {
+  try {
+    return parseStatement(bytes, { maxBytes, allowDetached: true });
+  } catch (e) {
+    if (isAtlogError(e, 'ERR_COSE_UNKNOWN_ALG') || isAtlogError(e, 'ERR_STATEMENT_MISSING_ALG')) {
+      throw new AtlogError('ERR_REG_BAD_ALG', e.message, { cause: e });
+    }
+    if (isAtlogError(e, 'ERR_CBOR_TOO_LARGE')) throw new AtlogError('ERR_REG_TOO_LARGE', e.message, { cause: e });
+    const detail = e instanceof Error ? e.message : String(e);
+    throw new AtlogError('ERR_REG_MALFORMED', `not a valid Signed Statement: ${detail}`, { cause: e, details: { reason: isAtlogError(e) ? e.code : 'malformed' } });
+  }
+}
+
+const SESSION_SUB = /^urn:uuid:([0-9a-fA-F-]{36})$/;
+
+/** Order-independent registration checks against one policy. */
+export class Registrar {
+  constructor(
+    private readonly issuers: IssuerRegistry,
+    private readonly pool: VerifyPool,
+  ) {}
+
+  /**
+   * Checks a Signed Statement under `policy`.
+   * @throws AtlogError ERR_REG_TOO_LARGE, ERR_REG_MALFORMED, ERR_REG_PAYLOAD_MISSING, ERR_REG_BAD_ALG, or
+   *   ERR_REG_REJECTED with details.reason (unknown_issuer, revoked_issuer, unknown_key, revoked_key,
+   *   key_not_yet_valid, key_expired, no_kid, alg_key_mismatch, bad_signature, not_aat, invalid_record,
+   *   not_canonical, iss_mismatch, sub_mismatch, hash_envelope_not_allowed, rule_denied with details.rule).
+   */
+  async check(bytes: Uint8Array, policy: Policy, now: Date = new Date()): Promise<CheckedStatement> {
+    if (!(bytes instanceof Uint8Array)) throw new AtlogError('ERR_REG_MALFORMED', 'statement must be bytes');
+    if (bytes.length > policy.maxStatementBytes) {
+      throw new AtlogError('ERR_REG_TOO_LARGE', `statement of ${bytes.length} bytes exceeds the policy limit of ${policy.maxStatementBytes}`, {
+        details: { size: bytes.length, limit: policy.maxStatementBytes },
+      });
+    }
+    const st = parse(bytes, policy.maxStatementBytes);
+    const payload = st.sign1.payload;
+    if (payload === null) throw new AtlogError('ERR_REG_PAYLOAD_MISSING', 'statement payload is detached; register the statement with its payload');
+    if (!policy.algorithms.has(st.alg)) {
+      throw new AtlogError('ERR_REG_BAD_ALG', `algorithm ${st.alg} is not allowed by the Registration Policy`, { details: { alg: st.alg } });
+    }
+    if (st.kid === undefined) throw rejected('no_kid', 'statement names its key by x5chain/x5t; this service needs a kid (4)', { iss: st.iss });
+
+    const key = this.issuers.keyFor(st.iss, st.kid, now);
+    if (!key.supportsAlg(st.alg)) {
+      throw rejected('alg_key_mismatch', `algorithm ${st.alg} does not fit the issuer's ${key.family} key`, { iss: st.iss });
+    }
+    const ok = await this.pool.verify(key, toBeSigned(st.sign1.protectedBytes, payload), st.sign1.signature, st.alg);
+    if (!ok) throw rejected('bad_signature', 'signature does not verify with the issuer key', { iss: st.iss, kid: toHex(st.kid) });
+
+    const entry = registrationEntry(st.sign1);
+    const h = entryHash(entry);
+    const out: CheckedStatement = { entry, entryHash: h, entryId: toHex(h) };
+    if (st.contentType === AAT_CONTENT_TYPE) {
+      return { ...out, ...this.checkRecord(st, payload, policy) };
+    }
+    if (st.hashEnvelope?.preimageContentType === AAT_CONTENT_TYPE) {
+      // The service cannot read a hidden record, so it can neither validate it nor check its chain link:
+      // refused unless the policy accepts such records unchecked (spec/policy.md "Hash Envelopes").
+      if (policy.aat.hashEnvelope !== 'accept') {
+        throw rejected('hash_envelope_not_allowed', 'AAT records in a Hash Envelope cannot be checked; the Registration Policy refuses them', { iss: st.iss });
+      }
+      const m = SESSION_SUB.exec(st.sub);
+      return m ? { ...out, session: { agentId: st.iss, sessionId: m[1]!.toLowerCase() } } : out;
+    }
+    if (policy.aat.required) throw rejected('not_aat', `the Registration Policy only accepts ${AAT_CONTENT_TYPE} statements`, { iss: st.iss });
+    return out;
+  }
+
+  private checkRecord(st: ParsedStatement, payload: Uint8Array, policy: Policy): Pick<CheckedStatement, 'session' | 'record'> {
+    if (!policy.aat.validate) return {};
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+    } catch (e) {
+      throw rejected('invalid_record', 'payload is not UTF-8 JSON', { iss: st.iss }, e);
+    }
+    let record: AatRecord;
+    try {
+      record = validateRecord(json, { draft: policy.aat.requireRecordPhase ? 1 : 0 });
+    } catch (e) {
+      const errors = isAtlogError(e) ? e.details?.['errors'] : undefined;
+      throw rejected('invalid_record', e instanceof Error ? e.message : 'invalid AAT record', { iss: st.iss, errors }, e);
+    }
+    // STANDARDS.md Decision (envelope): the payload is the record's JCS bytes, so the entry, the record
+    // hash and what the agent signed are the same bytes.
+    if (!equalBytes(canonicalBytes(record), payload)) {
+      throw rejected('not_canonical', 'payload is not the RFC 8785 canonical form of the record', { iss: st.iss });
+    }
+    if (st.iss !== record.agent_id) {
+      throw rejected('iss_mismatch', `CWT iss ${st.iss} is not the record's agent_id ${record.agent_id}`, { iss: st.iss });
+    }
+    if (st.sub !== `urn:uuid:${record.session_id}`) {
+      throw rejected('sub_mismatch', `CWT sub ${st.sub} is not urn:uuid:${record.session_id}`, { iss: st.iss });
+    }
+    const denial = evaluateRules(policy.rules, record as unknown as Record<string, unknown>);
+    if (denial) throw rejected('rule_denied', denial.reason, { iss: st.iss, rule: denial.rule });
+    return { session: { agentId: record.agent_id, sessionId: record.session_id }, record };
+  }
+}

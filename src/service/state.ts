@@ -1,0 +1,152 @@
+import type { LinkState } from '../aat/index.js';
+import { cborDecode, cborEncode } from '../cose/cbor.js';
+import { AtlogError } from '../errors.js';
+import type { LogStore, MetaPut } from '../log/index.js';
+import { decodeSignedTreeHead, encodeSignedTreeHead, type SignedTreeHead } from '../receipts/index.js';
+import type { AnchorStore, CheckpointTokens } from './anchoring.js';
+import type { IssuerStore, StoredIssuer } from './issuers.js';
+
+/**
+ * What the service keeps in the log's meta (LogStore meta puts, written atomically with the entries they
+ * describe) and the checkpoint record format. Keys:
+ *
+ *   s/tip/<agent>/<session>            JSON LinkState: the session's chain tip
+ *   s/idx/<agent>/<session>/<index16>  entry id (hex): the session index, in log order
+ *   e/<entryId>                        decimal tree size of the checkpoint the entry was registered in
+ *   o/<operationId>                    entry id of a succeeded operation
+ *   a/tok/<size16>                     CBOR [ {tsa name: token} per tree head ]: RFC 3161 tokens
+ *   a/inc/<size16>                     present while a checkpoint lacks a token
+ *   i/<iss>                            JSON StoredIssuer: admin-managed issuer
+ *
+ * `<agent>` is URI-component-encoded so a '/' in an agent URI cannot run into the session id; numbers are
+ * zero-padded to 16 digits so key order is numeric order.
+ *
+ * A checkpoint (LogStore.putCheckpoint) is the CBOR array of the encoded signed tree heads of that size, one
+ * per service key (P-256 first), each with its root attached and without tokens (tokens come later and a
+ * checkpoint never changes).
+ */
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+export const pad16 = (n: number): string => n.toString().padStart(16, '0');
+const sess = (agentId: string, sessionId: string): string => `${encodeURIComponent(agentId)}/${encodeURIComponent(sessionId)}`;
+
+export const metaKeys = {
+  tip: (agentId: string, sessionId: string) => `s/tip/${sess(agentId, sessionId)}`,
+  sessionIndexPrefix: (agentId: string, sessionId: string) => `s/idx/${sess(agentId, sessionId)}/`,
+  sessionIndex: (agentId: string, sessionId: string, index: number) => `s/idx/${sess(agentId, sessionId)}/${pad16(index)}`,
+  entry: (entryId: string) => `e/${entryId}`,
+  operation: (operationId: string) => `o/${operationId}`,
+  tokens: (size: number) => `a/tok/${pad16(size)}`,
+  incomplete: (size: number) => `a/inc/${pad16(size)}`,
+  issuer: (iss: string) => `i/${iss}`,
+};
+
+export function textPut(key: string, value: string): MetaPut {
+  return { key, value: utf8.encode(value) };
+}
+
+export function jsonPut(key: string, value: unknown): MetaPut {
+  return textPut(key, JSON.stringify(value));
+}
+
+export function text(v: Uint8Array | undefined): string | undefined {
+  return v === undefined ? undefined : fromUtf8.decode(v);
+}
+
+function corrupt(what: string, cause?: unknown): AtlogError {
+  return new AtlogError('ERR_SERVICE_STATE_CORRUPT', `stored ${what} is unreadable`, { cause });
+}
+
+/** The stored tip of a session, or undefined for a new session. */
+export async function loadTip(store: LogStore, agentId: string, sessionId: string): Promise<LinkState | undefined> {
+  const v = text(await store.getMeta(metaKeys.tip(agentId, sessionId)));
+  if (v === undefined) return undefined;
+  try {
+    return JSON.parse(v) as LinkState;
+  } catch (e) {
+    throw corrupt(`session tip of ${agentId}/${sessionId}`, e);
+  }
+}
+
+/** Encodes a checkpoint record (see the module comment). */
+export function encodeCheckpoint(heads: readonly SignedTreeHead[]): Uint8Array {
+  return cborEncode(heads.map((h) => encodeSignedTreeHead(h, { attachRoot: true })));
+}
+
+/**
+ * Decodes a checkpoint record back into signed tree heads.
+ * @throws AtlogError ERR_SERVICE_STATE_CORRUPT.
+ */
+export function decodeCheckpoint(bytes: Uint8Array): SignedTreeHead[] {
+  try {
+    const arr = cborDecode(bytes);
+    if (!Array.isArray(arr) || arr.length === 0) throw new Error('not a non-empty array');
+    return arr.map((b: unknown) => {
+      if (!(b instanceof Uint8Array)) throw new Error('tree head is not a bstr');
+      const d = decodeSignedTreeHead(b);
+      if (!d.root || !d.kid) throw new Error('tree head without root or kid');
+      return { treeSize: d.treeSize, root: d.root, protectedBytes: d.protectedBytes, signature: d.signature, alg: d.alg, kid: d.kid };
+    });
+  } catch (e) {
+    throw corrupt('checkpoint', e);
+  }
+}
+
+/** Tokens per tree head as the receipts carry them (in timestamper order as stored). */
+export function tokenList(tokens: CheckpointTokens, head: number): Uint8Array[] {
+  return [...(tokens[head] ?? new Map<string, Uint8Array>()).values()];
+}
+
+/** AnchorStore over the log meta. */
+export function anchorStore(store: LogStore): AnchorStore {
+  const tokens = async (size: number): Promise<CheckpointTokens> => {
+    const v = await store.getMeta(metaKeys.tokens(size));
+    if (v === undefined) return [];
+    try {
+      return (cborDecode(v) as Array<Map<string, Uint8Array>>).map((m) => new Map(m));
+    } catch (e) {
+      throw corrupt(`tokens of checkpoint ${size}`, e);
+    }
+  };
+  return {
+    tokens,
+    async saveTokens(size, toks, complete) {
+      const puts: MetaPut[] = [{ key: metaKeys.tokens(size), value: cborEncode(toks) }];
+      // The marker is written only for checkpoints that were ever incomplete (meta has no delete, so a
+      // completed one is overwritten with "done"), so a healthy TSA adds no marker rows at all.
+      if (!complete) puts.push(textPut(metaKeys.incomplete(size), 'pending'));
+      else if ((await store.getMeta(metaKeys.incomplete(size))) !== undefined) puts.push(textPut(metaKeys.incomplete(size), 'done'));
+      await store.putMeta(puts);
+    },
+    async incomplete() {
+      const rows = await store.metaRange('a/inc/');
+      return rows.filter((r) => text(r.value) === 'pending').map((r) => Number(r.key.slice('a/inc/'.length)));
+    },
+    async signatures(size) {
+      const cp = await store.checkpoint(size);
+      if (cp === undefined) throw corrupt(`checkpoint ${size} (missing)`);
+      return decodeCheckpoint(cp).map((h) => h.signature);
+    },
+  };
+}
+
+/** IssuerStore over the log meta. */
+export function issuerStore(store: LogStore): IssuerStore {
+  return {
+    async load() {
+      const rows = await store.metaRange('i/');
+      return rows.map((r) => {
+        try {
+          return JSON.parse(text(r.value)!) as StoredIssuer;
+        } catch (e) {
+          throw corrupt(`issuer ${r.key}`, e);
+        }
+      });
+    },
+    async save(issuer) {
+      await store.putMeta([jsonPut(metaKeys.issuer(issuer.iss), issuer)]);
+    },
+  };
+}
