@@ -54,6 +54,7 @@ const BY_CODE: Readonly<Record<string, Row>> = {
   ERR_HTTP_BODY_TOO_LARGE: [413, 'Payload Too Large'],
   ERR_HTTP_UNAUTHORIZED: [401, 'Unauthorized'],
   ERR_HTTP_SHUTTING_DOWN: [503, 'Service Unavailable'],
+  ERR_SERVICE_CLOSED: [503, 'Service Unavailable'],
 };
 
 /** Code prefixes: malformed client input from the pure core, or policy refusals not wrapped by the service. */
