@@ -182,8 +182,8 @@ rules:
       return cborEncode(new Tag([s.protectedBytes, new Map(), null, s.signature], 18));
     }, 'ERR_REG_PAYLOAD_MISSING', undefined],
     ['invalid AAT record', () => {
-      const r = { ...alice.next(toolCall()), outcome: 'great' };
-      return alice.statement(r, { payload: new TextEncoder().encode(JSON.stringify(r)) });
+      const r = alice.next(toolCall());
+      return alice.statement(r, { payload: new TextEncoder().encode(JSON.stringify({ ...r, outcome: 'great' })) });
     }, 'ERR_REG_REJECTED', 'invalid_record'],
     ['payload not JSON', () => alice.statement(alice.next(toolCall()), { payload: new TextEncoder().encode('{nope') }), 'ERR_REG_REJECTED', 'invalid_record'],
     ['payload not canonical', () => {
