@@ -1,4 +1,4 @@
-import { equalBytes, toHex } from '../util/bytes.js';
+import { equalBytes } from '../util/bytes.js';
 import { HASH_PREFIX_BYTES, appendIndex, decodeIndexList, hashIndexKey } from './codec.js';
 
 /** One hash-index key, its current value and whether this batch changed it. */
@@ -6,9 +6,13 @@ export interface IndexSlot {
   readonly key: Uint8Array;
   value: Uint8Array | undefined;
   dirty: boolean;
+  /** Whether the record may exist in LevelDB (else it certainly does not and is not read). */
+  readonly lookup: boolean;
 }
 
-const prefixOf = (h: Uint8Array): string => toHex(h.subarray(0, HASH_PREFIX_BYTES));
+/** Map keys: the hash bytes as a latin1 string (native, ~10x cheaper than hex). */
+const keyOf = (h: Uint8Array): string => Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('latin1');
+const prefixOf = (h: Uint8Array): string => keyOf(h.subarray(0, HASH_PREFIX_BYTES));
 
 /** How one input entry of a batch resolves. */
 export type Resolution =
@@ -18,6 +22,8 @@ export type Resolution =
 
 /** Storage reads the resolver needs (injected so the logic stays testable). */
 export interface DedupReads {
+  /** False when no hash-index record for this hash's prefix can exist (see bloom.ts). */
+  mightExist(entryHash: Uint8Array): boolean;
   getMany(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>>;
   entryHashes(indexes: readonly number[]): Promise<Uint8Array[]>;
 }
@@ -37,7 +43,7 @@ export async function resolveDuplicates(
   const indexValues = new Map<string, IndexSlot>();
   const firsts: number[] = [];
   hashes.forEach((h, i) => {
-    const hx = toHex(h);
+    const hx = keyOf(h);
     const first = firstSeen.get(hx);
     if (first !== undefined) {
       resolutions[i] = { kind: 'repeat', of: first };
@@ -45,11 +51,13 @@ export async function resolveDuplicates(
     }
     firstSeen.set(hx, i);
     firsts.push(i);
-    const kx = hx.slice(0, 2 * HASH_PREFIX_BYTES);
-    if (!indexValues.has(kx)) indexValues.set(kx, { key: hashIndexKey(h), value: undefined, dirty: false });
+    const kx = hx.slice(0, HASH_PREFIX_BYTES);
+    if (!indexValues.has(kx)) {
+      indexValues.set(kx, { key: hashIndexKey(h), value: undefined, dirty: false, lookup: reads.mightExist(h) });
+    }
   });
 
-  const slots = [...indexValues.values()];
+  const slots = [...indexValues.values()].filter((s) => s.lookup);
   const values = slots.length === 0 ? [] : await reads.getMany(slots.map((s) => s.key));
   slots.forEach((s, i) => {
     s.value = values[i];

@@ -2,7 +2,8 @@ import { ClassicLevel } from 'classic-level';
 import { AtlogError } from '../errors.js';
 import { equalBytes } from '../util/bytes.js';
 import { rangeNodes } from '../merkle/range.js';
-import { FORMAT_VERSION, PREFIX, readUint, writeUint } from './codec.js';
+import { FORMAT_VERSION, PREFIX, readUint, tileKey, writeUint } from './codec.js';
+import { EntryFilter } from './bloom.js';
 import { Frontier } from './frontier.js';
 import { emptyRoot } from '../merkle/hash.js';
 import { TileReader } from './tile-reader.js';
@@ -68,12 +69,13 @@ export interface Recovered {
   root: Uint8Array;
   frontier: Frontier;
   tails: Tails;
+  filter: EntryFilter;
 }
 
 /**
  * Recovery on open (spec/log-storage.md "Recovery"): read the committed size and root, rebuild the right-edge
  * frontier from at most log2(size) + 1 stored subtrees, load the last tile of every stored level, and check
- * that the frontier's root equals the stored root. A fresh directory gets the format key and an empty state.
+ * that the frontier's root equals the stored root, and rebuild the duplicate filter. A fresh directory gets the format key and an empty state.
  * @throws AtlogError `ERR_LOG_FORMAT` (unknown format version), `ERR_LOG_CORRUPT` (state, tiles and root disagree).
  */
 export async function recover(db: Db, reader: TileReader): Promise<Recovered> {
@@ -87,7 +89,7 @@ export async function recover(db: Db, reader: TileReader): Promise<Recovered> {
       ],
       { sync: true },
     );
-    return { size: 0, root, frontier: Frontier.from(0, []), tails: new Tails() };
+    return { size: 0, root, frontier: Frontier.from(0, []), tails: new Tails(), filter: new EntryFilter() };
   }
   if (format === undefined || format.length !== 1 || format[0] !== FORMAT_VERSION) {
     throw new AtlogError('ERR_LOG_FORMAT', `unknown log format ${format === undefined ? 'none' : String(format[0])}`);
@@ -114,5 +116,21 @@ export async function recover(db: Db, reader: TileReader): Promise<Recovered> {
     }
     tails.set(level, chunk, data);
   }
-  return { size, root, frontier, tails };
+  return { size, root, frontier, tails, filter: await loadFilter(db, size) };
+}
+
+/** Rebuild the duplicate filter from the level-0 tiles (entry hashes, 64 per record). */
+async function loadFilter(db: Db, size: number): Promise<EntryFilter> {
+  const filter = new EntryFilter(size);
+  const it = db.values({ gte: tileKey(0, 0), lt: tileKey(1, 0) });
+  try {
+    for (;;) {
+      const tiles = await it.nextv(256);
+      if (tiles.length === 0) break;
+      for (const t of tiles) for (let at = 0; at + 32 <= t.length; at += 32) filter.add(t.subarray(at, at + 32));
+    }
+  } finally {
+    await it.close();
+  }
+  return filter;
 }

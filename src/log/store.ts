@@ -3,9 +3,11 @@ import { consistencyProof, inclusionProof, rootAt } from '../merkle/proofs.js';
 import { assertHash, assertSize } from '../merkle/validate.js';
 import { assertBytes, equalBytes } from '../util/bytes.js';
 import { PREFIX, checkpointKey, plain, decodeIndexList, decodeMetaKey, entryKey, hashIndexKey, metaKey, metaRangeBounds, readUint } from './codec.js';
+import { bundleEntry, putBundles } from './bundles.js';
 import { addToIndex, resolveDuplicates } from './dedup.js';
 import { entryHashOf, leafHashOf } from './hashing.js';
 import { type Db, type LogStoreOptions, STATE_KEY, encodeState, openDb, recover, resolveLogOptions } from './open.js';
+import type { EntryFilter } from './bloom.js';
 import type { Frontier } from './frontier.js';
 import { TileReader } from './tile-reader.js';
 import { STRIDE, type Tails } from './tiles.js';
@@ -50,6 +52,7 @@ export class LogStore {
     private readonly db: Db,
     private readonly reader: TileReader,
     private committed: { size: number; root: Uint8Array; frontier: Frontier; tails: Tails },
+    private readonly filter: EntryFilter,
   ) {}
 
   /**
@@ -61,7 +64,8 @@ export class LogStore {
     const db = await openDb(dir, resolveLogOptions(opts));
     try {
       const reader = new TileReader(db);
-      return new LogStore(db, reader, await recover(db, reader));
+      const r = await recover(db, reader);
+      return new LogStore(db, reader, r, r.filter);
     } catch (e) {
       await db.close();
       throw e;
@@ -107,12 +111,14 @@ export class LogStore {
     if (!Array.isArray(entries)) throw new AtlogError('ERR_INVALID_ARGUMENT', 'entries must be an array');
     entries.forEach((e, i) => assertBytes(e, undefined, `entries[${i}]`));
     const metaOps = this.metaOps(meta);
-    return this.serial(() => this.appendNow(entries, metaOps));
+    // Hashing needs no log state, so it runs before queueing and overlaps an earlier append's disk write.
+    const hashes = entries.map(entryHashOf);
+    return this.serial(() => this.appendNow(entries, hashes, metaOps));
   }
 
-  private async appendNow(entries: readonly Uint8Array[], metaOps: Op[]): Promise<AppendResult> {
-    const hashes = entries.map(entryHashOf);
+  private async appendNow(entries: readonly Uint8Array[], hashes: readonly Uint8Array[], metaOps: Op[]): Promise<AppendResult> {
     const { resolutions, indexValues } = await resolveDuplicates(hashes, {
+      mightExist: (h) => this.filter.mightContain(h),
       getMany: (keys) => this.db.getMany(keys),
       entryHashes: (indexes) => this.reader.entryHashes(indexes),
     });
@@ -123,6 +129,7 @@ export class LogStore {
     const ops: Op[] = [];
     const put = (key: Uint8Array, value: Uint8Array): void => void ops.push({ type: 'put', key, value });
     const out: AppendedEntry[] = [];
+    const fresh: Uint8Array[] = [];
     let size = this.committed.size;
     hashes.forEach((h, i) => {
       const r = resolutions[i]!;
@@ -130,14 +137,16 @@ export class LogStore {
       if (r.kind === 'existing') return void out.push({ index: r.index, duplicate: true, entryHash: h });
       if (size + 1 >= MAX_SIZE) throw new AtlogError('ERR_LOG_FULL', 'the log holds 2^48 - 1 entries');
       const index = size++;
-      put(entryKey(index), entries[i]!);
+      fresh.push(entries[i]!);
       addToIndex(indexValues, h, index);
+      this.filter.add(h);
       tails.add(0, index, h, put);
       frontier.push(leafHashOf(h), (level, idx, hash) => {
         if (level % STRIDE === 0) tails.add(level, idx, hash, put);
       });
       out.push({ index, duplicate: false, entryHash: h });
     });
+    putBundles(this.committed.size, fresh, put);
     for (const slot of indexValues.values()) if (slot.dirty) put(slot.key, slot.value!);
     tails.flush(put);
     const root = size === this.committed.size ? this.committed.root : frontier.root();
@@ -151,7 +160,10 @@ export class LogStore {
 
   private async write(ops: Op[]): Promise<void> {
     try {
-      await this.db.batch(ops, { sync: true });
+      // A chained batch: measured ~10x less CPU per put than db.batch(array), which copies options into every op.
+      const batch = this.db.batch();
+      for (const op of ops) batch.put(op.key, op.value);
+      await batch.write({ sync: true });
     } catch (e) {
       throw new AtlogError('ERR_LOG_IO', 'log write failed; nothing was written', { cause: e });
     }
@@ -191,9 +203,11 @@ export class LogStore {
   /** The entry bytes at index `i`. @throws AtlogError `ERR_LOG_INDEX_OUT_OF_RANGE`, `ERR_LOG_CORRUPT`. */
   async entry(i: number): Promise<Uint8Array> {
     this.checkIndex(i);
-    const v = await this.db.get(entryKey(i));
-    if (v === undefined) throw new AtlogError('ERR_LOG_CORRUPT', `entry ${i} is missing`);
-    return plain(v);
+    // The bundle holding entry i is the last bundle key <= 'e' || i.
+    const rows = await this.db.iterator({ gte: entryKey(0), lte: entryKey(i), reverse: true, limit: 1 }).all();
+    const row = rows[0];
+    if (row === undefined) throw new AtlogError('ERR_LOG_CORRUPT', `entry ${i} is missing`);
+    return bundleEntry(row[1], i - readUint(row[0], 1, 8));
   }
 
   /** SHA-256 of entry `i` (its Merkle leaf data). @throws AtlogError `ERR_LOG_INDEX_OUT_OF_RANGE`. */
