@@ -122,36 +122,40 @@ export class TransparencyService {
       if (this.verifying + this.sequencer.depth >= this.o.queueLimit) {
         throw new AtlogError('ERR_LOG_PUSHBACK', `registration queue is full (${this.o.queueLimit})`, { details: { retryAfter: 1 } });
       }
+      // Counted from here until it is in the sequencer's queue, so concurrent submits see it.
       this.verifying++;
-      let checked;
       try {
-        checked = await this.registrar.check(statement, this.policy.current);
+        return await this.checkAndEnqueue(statement);
       } finally {
         this.verifying--;
       }
-      // A twin may have been queued or appended while this one was being verified.
-      const again = this.pending.get(checked.entryId) ?? (await this.existing(checked.entryHash));
-      if (again) return { ...again, duplicate: true };
-      const operationId = randomUUID();
-      let resolve!: (e: RegisteredEntry) => void;
-      let reject!: (e: AtlogError) => void;
-      const done = new Promise<RegisteredEntry>((res, rej) => ((resolve = res), (reject = rej)));
-      const sub: Submission = { operationId, entryId: checked.entryId, duplicate: false, done };
-      this.ops.start(operationId, checked.entryId);
-      this.pending.set(checked.entryId, sub);
-      done.then(
-        () => this.ops.succeed(operationId, checked.entryId),
-        (e: AtlogError) => {
-          this.count(e);
-          this.ops.fail(operationId, checked.entryId, e);
-        },
-      ).finally(() => this.pending.delete(checked.entryId));
-      this.sequencer.enqueue({ checked, operationId, resolve, reject });
-      return sub;
     } catch (e) {
       this.count(e);
       throw e;
     }
+  }
+
+  private async checkAndEnqueue(statement: Uint8Array): Promise<Submission> {
+    const checked = await this.registrar.check(statement, this.policy.current);
+    // A twin may have been queued or appended while this one was being verified.
+    const again = this.pending.get(checked.entryId) ?? (await this.existing(checked.entryHash));
+    if (again) return { ...again, duplicate: true };
+    const operationId = randomUUID();
+    let resolve!: (e: RegisteredEntry) => void;
+    let reject!: (e: AtlogError) => void;
+    const done = new Promise<RegisteredEntry>((res, rej) => ((resolve = res), (reject = rej)));
+    const sub: Submission = { operationId, entryId: checked.entryId, duplicate: false, done };
+    this.ops.start(operationId, checked.entryId);
+    this.pending.set(checked.entryId, sub);
+    done.then(
+      () => this.ops.succeed(operationId, checked.entryId),
+      (e: AtlogError) => {
+        this.count(e);
+        this.ops.fail(operationId, checked.entryId, e);
+      },
+    ).finally(() => this.pending.delete(checked.entryId));
+    this.sequencer.enqueue({ checked, operationId, resolve, reject });
+    return sub;
   }
 
   private count(e: unknown): void {
