@@ -6,7 +6,7 @@ import { encode as cborEncode } from 'cbor-x';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto/sha256.js';
-import { toHex } from '../../src/util/bytes.js';
+import { fromHex, toHex } from '../../src/util/bytes.js';
 import { bstrHead, cttImprint } from '../../src/tsa/ctt.js';
 import { decodeOid, decodeUint, generalizedTime, oid, readOne, readTlv, uint } from '../../src/tsa/der.js';
 import { decodeTime } from '../../src/tsa/cert.js';
@@ -123,6 +123,13 @@ describe('RFC 9921 3161-ctt imprint', () => {
     expect(bstrHead(64)).toEqual(Uint8Array.of(0x58, 64));
     expect(bstrHead(3309)).toEqual(Uint8Array.of(0x59, 0x0c, 0xed));
     expect(bstrHead(23)).toEqual(Uint8Array.of(0x57));
+  });
+
+  it('matches the RFC 9921 section 3.1.1 example (COSE_Sign1, ES256, SHA-256)', () => {
+    const sig = fromHex(
+      '8eb33e4ca31d1c465ab05aac34cc6b23d58fef5c083106c4d25a91aef0b0117e2af9a291aa32e14ab834dc56ed2a223444547e01f11d3b0916e5a4c345cacb36',
+    );
+    expect(toHex(cttImprint(sig))).toBe('44c2419d131d53d55584b5dd33b788c24e551c6d44b1afc8b2b85e6954763b4e');
   });
 
   it('differs from the plain digest of the signature', () => {
