@@ -27,6 +27,12 @@ export function createApp(ctx: HttpContext): Express {
     next();
   });
 
+  // While shutting down, ask keep-alive clients to go away after this answer, so the server can drain.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    if (ctx.closing) res.setHeader('Connection', 'close');
+    next();
+  });
+
   app.use(opsRouter(ctx));
 
   const limiter = new RateLimiter(ctx.settings.rateLimit, ctx.settings.rateBurst);

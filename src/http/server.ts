@@ -87,14 +87,16 @@ export async function startServer(config: ServeConfig, open: OpenService, logger
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      // 1. Stop taking work: no new connections, 503 for new registrations, Connection: close on answers.
       ctx.closing = true;
       const drained = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
-      // The service finishes the batch in flight, so waiting POSTs get their receipts before the store closes.
-      await service.close();
+      // 2. Let requests in flight finish while the service still runs (their batches get sealed), bounded.
       const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
       await drained;
       clearTimeout(timer);
+      // 3. The service seals what is still queued (e.g. registrations answered 303) and closes the store.
+      await service.close();
       logger.info({ url }, 'stopped');
     })();
     return closing;
