@@ -132,12 +132,14 @@ export function nameToString(name: Uint8Array): string {
 }
 
 /**
- * Accept trust roots as DER bytes or PEM text (one or more CERTIFICATE blocks per string).
+ * Accept trust roots as DER bytes or PEM (text, or the bytes of a PEM file; one or more CERTIFICATE blocks each).
  * @throws AtlogError `ERR_TSA_MALFORMED` on a string without a certificate, or a certificate that does not parse.
  */
 export function normalizeRoots(roots: ReadonlyArray<Uint8Array | string>): ParsedCert[] {
   const out: ParsedCert[] = [];
-  for (const r of roots) {
+  for (const item of roots) {
+    // Bytes that start with "-----BEGIN" are PEM text read from a file, not DER (which starts with 0x30).
+    const r = typeof item !== 'string' && item[0] === 0x2d ? new TextDecoder().decode(item) : item;
     if (typeof r !== 'string') {
       out.push(parseCert(r));
       continue;

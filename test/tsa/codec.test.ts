@@ -9,7 +9,8 @@ import { sha256 } from '../../src/crypto/sha256.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
 import { bstrHead, cttImprint } from '../../src/tsa/ctt.js';
 import { decodeOid, decodeUint, generalizedTime, oid, readOne, readTlv, uint } from '../../src/tsa/der.js';
-import { decodeTime } from '../../src/tsa/cert.js';
+import { decodeTime, normalizeRoots } from '../../src/tsa/cert.js';
+import { certToPem, createTsaCredentials } from '../../src/tsa/certs.js';
 import { buildTimestampRequest, parseTimestampRequest } from '../../src/tsa/request.js';
 import { FAIL_INFO, encodeRejection, parseTimestampResponse, tokenFromResponse } from '../../src/tsa/response.js';
 
@@ -77,6 +78,18 @@ describe('TimeStampResp', () => {
     const text = execFileSync('openssl', ['ts', '-reply', '-in', f, '-text'], { encoding: 'utf8' });
     expect(text).toContain('Status: Rejected');
     expect(text).toContain('Failure info: the requested TSA policy is not supported by the TSA');
+  });
+});
+
+describe('trust roots', () => {
+  it('accept DER, PEM text, PEM file bytes and bundles; refuse PEM without a certificate', () => {
+    const a = createTsaCredentials().rootDer;
+    const b = createTsaCredentials().rootDer;
+    const pem = certToPem(a) + certToPem(b);
+    expect(normalizeRoots([a]).map((c) => c.der)).toEqual([a]);
+    expect(normalizeRoots([pem]).map((c) => c.der)).toEqual([a, b]);
+    expect(normalizeRoots([new TextEncoder().encode(pem)]).map((c) => c.der)).toEqual([a, b]);
+    expect(() => normalizeRoots(['-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n'])).toThrow(expect.objectContaining({ code: 'ERR_TSA_MALFORMED' }));
   });
 });
 
