@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cborEncode } from '../../src/cose/cbor.js';
 import { decodeSign1, verifySign1 } from '../../src/cose/sign1.js';
@@ -180,5 +181,31 @@ describe('parseKeyFile', () => {
     expect(toHex(parseKeyFile(new TextEncoder().encode('\n' + exportSpkiPem(KEYS.ES384)))[0]!.kid)).toBe(toHex(KEYS.ES384.kid));
     expect(codeOf(() => parseKeyFile(new Uint8Array([0x01])))).toBe('ERR_KEY_FORMAT');
     expect(codeOf(() => parseKeyFile(new Uint8Array()))).toBe('ERR_KEY_FORMAT');
+  });
+});
+
+describe('mutated key files (property)', () => {
+  const seeds = [
+    exportCoseKey(KEYS.ES256),
+    exportCoseKey(KEYS.Ed25519.publicKey),
+    exportCoseKey(KEYS['ML-DSA-44']),
+    exportCoseKeySet([KEYS.ES384, KEYS['ML-DSA-65']]),
+    new TextEncoder().encode(exportSpkiPem(KEYS.ES256)),
+    new TextEncoder().encode(exportPkcs8Pem(KEYS['ML-DSA-44'])),
+  ];
+  it('parseKeyFile throws nothing but AtlogError', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: seeds.length - 1 }), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean(), (which, at, value, truncate) => {
+        const b = seeds[which]!.slice();
+        const i = at % b.length;
+        const mutated = truncate ? b.subarray(0, i) : (b.set([value], i), b);
+        try {
+          parseKeyFile(mutated);
+        } catch (e) {
+          expect(isAtlogError(e)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
