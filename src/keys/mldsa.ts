@@ -1,5 +1,5 @@
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
-import { algById, type AlgFamily } from '../cose/algorithms.js';
+import { ALG_ML_DSA_44, ALG_ML_DSA_65, ALG_ML_DSA_87, algById, type AlgFamily } from '../cose/algorithms.js';
 import { KEY_AKP_PRIV, KEY_AKP_PUB, KEY_ALG, KEY_KID, KEY_KTY, KTY_AKP } from '../cose/labels.js';
 import { AtlogError } from '../errors.js';
 import { equalBytes } from '../util/bytes.js';
@@ -14,15 +14,16 @@ import type { CoseKeyMap, PrivateKey, PublicKey } from './types.js';
  */
 
 type Suite = typeof ml_dsa44;
-const SUITES: Record<string, { suite: Suite; pubLen: number }> = {
-  'ML-DSA-44': { suite: ml_dsa44, pubLen: 1312 },
-  'ML-DSA-65': { suite: ml_dsa65, pubLen: 1952 },
-  'ML-DSA-87': { suite: ml_dsa87, pubLen: 2592 },
+/** FIPS 204 parameter sets: public key lengths 1312 / 1952 / 2592 bytes. */
+const SUITES: Record<string, { suite: Suite; pubLen: number; alg: number }> = {
+  'ML-DSA-44': { suite: ml_dsa44, pubLen: 1312, alg: ALG_ML_DSA_44 },
+  'ML-DSA-65': { suite: ml_dsa65, pubLen: 1952, alg: ALG_ML_DSA_65 },
+  'ML-DSA-87': { suite: ml_dsa87, pubLen: 2592, alg: ALG_ML_DSA_87 },
 };
 
 export const MLDSA_SEED_LEN = 32;
 
-function suiteOf(family: AlgFamily): { suite: Suite; pubLen: number } {
+function suiteOf(family: AlgFamily): { suite: Suite; pubLen: number; alg: number } {
   const s = SUITES[family];
   if (!s) throw new AtlogError('ERR_KEY_UNSUPPORTED', `${family} is not an ML-DSA family`);
   return s;
@@ -129,10 +130,12 @@ export function mldsaPublicFromCose(m: CoseKeyMap, kid?: Uint8Array): PublicKey 
   return new MlDsaPublicKey(family, m.get(KEY_ALG) as number, pub, kid);
 }
 
-/** An ML-DSA public key from raw bytes (SPKI import). */
+/**
+ * An ML-DSA public key from raw bytes (SPKI import), bound to the family's alg.
+ * @throws AtlogError ERR_KEY_UNSUPPORTED (not an ML-DSA family), ERR_KEY_INVALID (length).
+ */
 export function mldsaPublicFromRaw(family: AlgFamily, pub: Uint8Array): PublicKey {
-  const alg = algById({ 'ML-DSA-44': -48, 'ML-DSA-65': -49, 'ML-DSA-87': -50 }[family as string])!.id;
-  return new MlDsaPublicKey(family, alg, pub, undefined);
+  return new MlDsaPublicKey(family, suiteOf(family).alg, pub, undefined);
 }
 
 /** A fresh ML-DSA key from 32 random bytes. */
