@@ -56,9 +56,10 @@ export class Registrar {
 
   /**
    * Checks a Signed Statement under `policy`.
-   * @throws AtlogError ERR_REG_TOO_LARGE, ERR_REG_MALFORMED, ERR_REG_PAYLOAD_MISSING, ERR_REG_BAD_ALG, or
+   * @throws AtlogError ERR_REG_TOO_LARGE, ERR_REG_MALFORMED, ERR_REG_PAYLOAD_MISSING, ERR_REG_BAD_ALG (not allowed,
+   *   unknown, or not fitting the issuer's key: details.reason alg_key_mismatch), or
    *   ERR_REG_REJECTED with details.reason (unknown_issuer, revoked_issuer, unknown_key, revoked_key,
-   *   key_not_yet_valid, key_expired, no_kid, alg_key_mismatch, bad_signature, not_aat, invalid_record,
+   *   key_not_yet_valid, key_expired, no_kid, bad_signature, not_aat, invalid_record,
    *   not_canonical, iss_mismatch, sub_mismatch, hash_envelope_not_allowed, rule_denied with details.rule).
    */
   async check(bytes: Uint8Array, policy: Policy, now: Date = new Date()): Promise<CheckedStatement> {
@@ -78,7 +79,10 @@ export class Registrar {
 
     const key = this.issuers.keyFor(st.iss, st.kid, now);
     if (!key.supportsAlg(st.alg)) {
-      throw rejected('alg_key_mismatch', `algorithm ${st.alg} does not fit the issuer's ${key.family} key`, { iss: st.iss });
+      // spec/api.md: an alg that does not fit the key is "Bad Signature Algorithm", not "Rejected".
+      throw new AtlogError('ERR_REG_BAD_ALG', `algorithm ${st.alg} does not fit the issuer's ${key.family} key`, {
+        details: { reason: 'alg_key_mismatch', iss: st.iss, alg: st.alg },
+      });
     }
     const ok = await this.pool.verify(key, toBeSigned(st.sign1.protectedBytes, payload), st.sign1.signature, st.alg);
     if (!ok) throw rejected('bad_signature', 'signature does not verify with the issuer key', { iss: st.iss, kid: toHex(st.kid) });

@@ -175,6 +175,12 @@ rules:
       const k = generateKey('ES384');
       return buildStatement({ key: k, iss: alice.id, sub: 'urn:uuid:x', payload: new Uint8Array(4), contentType: 'text/plain' });
     }, 'ERR_REG_BAD_ALG', undefined],
+    ['alg that does not fit the key', () => {
+      // A P-256 signer claiming the ML-DSA issuer's kid: the kid finds the key, the alg does not fit it.
+      const p = generateKey('ES256');
+      const liar = new Proxy(p, { get: (t, k) => (k === 'kid' ? mldsa.key.kid : typeof Reflect.get(t, k) === 'function' ? (Reflect.get(t, k) as (...x: unknown[]) => unknown).bind(t) : Reflect.get(t, k)) });
+      return mldsa.statement(mldsa.genesis(), { key: liar });
+    }, 'ERR_REG_BAD_ALG', 'alg_key_mismatch'],
     ['oversized', () => alice.statement(alice.next({ ...toolCall(), action_detail: { tool_name: 'x', parameters_hash: 'a'.repeat(64), pad: 'p'.repeat(5000) } })), 'ERR_REG_TOO_LARGE', undefined],
     ['not COSE', () => new TextEncoder().encode('hello'), 'ERR_REG_MALFORMED', undefined],
     ['detached payload', () => {
