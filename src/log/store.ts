@@ -217,6 +217,18 @@ export class LogStore {
     return h!;
   }
 
+  /**
+   * Entry hashes of entries [start, end), in one batched read (for audits and static tiles).
+   * @throws AtlogError `ERR_LOG_BAD_SIZE` (end beyond the log or start > end), `ERR_MERKLE_BAD_SIZE`.
+   */
+  async entryHashes(start: number, end: number): Promise<Uint8Array[]> {
+    this.live();
+    assertSize(start, 'start');
+    this.checkSize(end, 'end');
+    if (start > end) throw new AtlogError('ERR_LOG_BAD_SIZE', `start ${start} is after end ${end}`);
+    return this.reader.entryHashes(Array.from({ length: end - start }, (_, k) => start + k));
+  }
+
   /** Index of the entry with this SHA-256, or undefined. @throws AtlogError `ERR_MERKLE_BAD_HASH`. */
   async indexOfEntryHash(hash: Uint8Array): Promise<number | undefined> {
     this.live();
