@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { canonicalBytes, genesisRecord } from '../src/aat/index.js';
+import { exportCoseKey, generateKey, type PrivateKey } from '../src/keys/index.js';
+import { buildStatement } from '../src/statements/index.js';
+import { toBase64 } from '../src/util/bytes.js';
+
+/**
+ * `npm run bench -- http`: sustained registrations per second and time to receipt over real HTTP.
+ * The server runs in a separate process (`node dist/cli/main.js serve`, built by `prebench`) with a policy
+ * that trusts the bench agents and rate limiting off; this process drives it with autocannon, each request
+ * a distinct pre-signed Signed Statement (a genesis AAT record of its own session, so chain checks pass).
+ * Phase 1: ESP256 agent key; phase 2: ML-DSA-65 agent key. Latency = POST until the 201 with the receipt.
+ *
+ * Options (after `--`): --esp256 N, --mldsa N (statements per phase), --connections N, --batch-size N,
+ * --batch-delay MS, --tsa embedded|none, --profile DIR (V8 CPU profile of the server), --quick (small counts).
+ */
+
+const REPO = resolve(fileURLToPath(import.meta.url), '..', '..');
+const CLI = join(REPO, 'dist', 'cli', 'main.js');
+
+interface Args {
+  esp256: number;
+  mldsa: number;
+  connections: number;
+  batchSize: string | undefined;
+  batchDelay: string | undefined;
+  tsa: string;
+  /** Directory for a V8 CPU profile of the server process (--cpu-prof), or undefined. */
+  profile: string | undefined;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const quick = argv.includes('--quick');
+  return {
+    esp256: Number(get('esp256') ?? (quick ? 2000 : 30_000)),
+    mldsa: Number(get('mldsa') ?? (quick ? 500 : 5_000)),
+    connections: Number(get('connections') ?? 64),
+    batchSize: get('batch-size'),
+    batchDelay: get('batch-delay'),
+    tsa: get('tsa') ?? 'embedded',
+    profile: get('profile'),
+  };
+}
+
+interface Agent {
+  key: PrivateKey;
+  agentId: string;
+}
+
+function statements(agent: Agent, n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const rec = genesisRecord({ agentId: agent.agentId, agentVersion: '1.0.0', trustLevel: 'L1' });
+    const bytes = buildStatement({ key: agent.key, iss: agent.agentId, sub: `urn:uuid:${rec.session_id}`, payload: canonicalBytes(rec), contentType: 'application/aat+json' });
+    out.push(Buffer.from(bytes));
+  }
+  return out;
+}
+
+async function startServer(args: readonly string[], profile: string | undefined): Promise<{ child: ChildProcess; url: string }> {
+  const node = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
+  const child = spawn(process.execPath, [...node, CLI, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolveUrl, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const j = JSON.parse(line) as { msg?: string; url?: string };
+        if (j.msg === 'listening' && j.url) resolveUrl({ child, url: j.url });
+      } catch {
+        // ignore non-JSON
+      }
+    });
+  });
+}
+
+interface PhaseResult {
+  name: string;
+  statements: number;
+  created: number;
+  other: number;
+  errors: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+async function phase(name: string, url: string, bodies: Buffer[], connections: number): Promise<PhaseResult> {
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections: Math.min(connections, bodies.length),
+    amount: bodies.length,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: '/entries',
+        headers: { 'content-type': 'application/cose' },
+        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
+      },
+    ],
+  });
+  const created = result.statusCodeStats?.['201']?.count ?? 0;
+  return {
+    name,
+    statements: bodies.length,
+    created,
+    other: result.non2xx,
+    errors: result.errors + result.timeouts,
+    seconds: result.duration,
+    perSecond: created / result.duration,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+  };
+}
+
+/** Runs the HTTP benchmark and prints a Markdown table (and JSON) of the results. */
+export async function run(argv: readonly string[] = []): Promise<void> {
+  const a = parseArgs(argv);
+  const dir = mkdtempSync(join(tmpdir(), 'atlog-bench-http-'));
+  const classic: Agent = { key: generateKey('ESP256'), agentId: 'urn:agent:bench:esp256' };
+  const pq: Agent = { key: generateKey('ML-DSA-65'), agentId: 'urn:agent:bench:mldsa65' };
+  const policy = join(dir, 'policy.yaml');
+  const issuers = [classic, pq].map((g) => `  - iss: "${g.agentId}"\n    keys:\n      - cose: "${toBase64(exportCoseKey(g.key.publicKey))}"`).join('\n');
+  writeFileSync(policy, `version: 1\nissuers:\n${issuers}\n`);
+
+  process.stderr.write(`pre-signing ${a.esp256} ESP256 and ${a.mldsa} ML-DSA-65 statements...\n`);
+  const classicBodies = statements(classic, a.esp256);
+  const pqBodies = statements(pq, a.mldsa);
+
+  const serverArgs = ['--data', join(dir, 'data'), '--policy', policy, '--rate-limit', '0', '--log-level', 'info', '--tsa', a.tsa];
+  if (a.batchSize) serverArgs.push('--batch-size', a.batchSize);
+  if (a.batchDelay) serverArgs.push('--batch-delay', a.batchDelay);
+  const { child, url } = await startServer(serverArgs, a.profile);
+  const results: PhaseResult[] = [];
+  try {
+    // A short warm-up so JIT and LevelDB compaction do not count against the first phase.
+    await phase('warm-up', url, statements(classic, 200), 8);
+    results.push(await phase('ESP256', url, classicBodies, a.connections));
+    results.push(await phase('ML-DSA-65', url, pqBodies, a.connections));
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`\nHTTP registration benchmark, ${new Date().toISOString()}, ${availableParallelism()} cores (${cpu}), node ${process.version}`);
+  console.log(`connections ${a.connections}, tsa ${a.tsa}, batch size ${a.batchSize ?? 'default'}, batch delay ${a.batchDelay ?? 'default'} ms\n`);
+  console.log('| agent key | statements | 201 | other | errors | seconds | registrations/s | p50 ms | p90 ms | p99 ms | max ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    console.log(`| ${r.name} | ${r.statements} | ${r.created} | ${r.other} | ${r.errors} | ${r.seconds.toFixed(1)} | ${Math.round(r.perSecond)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} |`);
+  }
+  console.log(`\n${JSON.stringify(results)}`);
+}
+
+// Direct use: `node --import tsx bench/http.ts [--quick]`.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await run(process.argv.slice(2));
+}
