@@ -51,7 +51,7 @@ export function register(program: Command): void {
     .description('revoke an issuer, or one of its keys with --kid')
     .requiredOption('--url <url>', 'base URL of the service')
     .requiredOption('--iss <uri>', 'issuer')
-    .option('--kid <base64url>', 'revoke only this key')
+    .option('--kid <kid>', 'revoke only this key (base64url as keygen prints it, or hex as list shows it)')
     .action(
       runCommand('issuers revoke', async (o: { url: string; iss: string; kid?: string }) => {
         const q = o.kid ? `?kid=${encodeURIComponent(o.kid)}` : '';

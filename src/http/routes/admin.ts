@@ -1,7 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { parseKeyFile } from '../../keys/parse.js';
-import { fromBase64Url } from '../../util/bytes.js';
+import { fromBase64Url, fromHex } from '../../util/bytes.js';
 import { readBody } from '../body.js';
 import type { HttpContext } from '../context.js';
 import { MT_JSON } from '../media.js';
@@ -44,10 +44,12 @@ export function adminRouter(ctx: HttpContext): Router {
     res.status(200).type(MT_JSON).send(JSON.stringify({ issuers: await ctx.service.issuers.list() }));
   });
 
-  // Revokes one key (?kid=base64url) or the whole issuer.
+  // Revokes one key (?kid= as unpadded base64url, as keygen prints it, or hex, as the list shows it) or the
+  // whole issuer.
   r.post('/admin/issuers/:iss/revoke', async (req: Request, res: Response) => {
     const iss = String(req.params.iss);
-    const kid = typeof req.query.kid === 'string' ? fromBase64Url(req.query.kid, 'kid') : undefined;
+    const q = req.query.kid;
+    const kid = typeof q !== 'string' ? undefined : /^[0-9a-f]{64}$/.test(q) ? fromHex(q, 'kid') : fromBase64Url(q, 'kid');
     await ctx.service.issuers.revoke(iss, kid);
     ctx.logger.info({ iss, kid: req.query.kid }, 'issuer revoked');
     res.status(200).type(MT_JSON).send(JSON.stringify({ issuers: await ctx.service.issuers.list() }));
