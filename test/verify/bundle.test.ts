@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { genesisRecord, nextRecord, canonicalBytes } from '../../src/aat/index.js';
+import { cborEncode } from '../../src/cose/cbor.js';
+import { generateKey, type PrivateKey } from '../../src/keys/index.js';
+import { encodeSignedTreeHead, issueInclusionReceipt, signTreeHead } from '../../src/receipts/index.js';
+import { AAT_CONTENT_TYPE, buildStatement, entryHash, registrationEntry, toTransparentStatement } from '../../src/statements/index.js';
+import { decodeBundle, encodeBundle, verifySessionBundle, verifyDelegation } from '../../src/verify/index.js';
+import { MemoryTree } from '../../test-vectors/tree.js';
+import { isAtlogError } from '../../src/errors.js';
+
+/** Bundle format and session checks not covered by test-vectors (format errors, checkpoints, private records). */
+
+const svc = generateKey('ES256');
+const agentKey = generateKey('Ed25519');
+const AGENT = 'urn:agent:test:bundle';
+
+function records(n = 3) {
+  const g = genesisRecord({ agentId: AGENT, agentVersion: '1.0.0', trustLevel: 'L1' });
+  const out = [g];
+  for (let i = 1; i < n; i++) out.push(nextRecord(out[i - 1]!, { action_type: 'decision', action_detail: { decision_type: `d${i}` } }));
+  return out;
+}
+
+async function bundle(opts: { envelope?: boolean; staleAt?: number; key?: PrivateKey } = {}) {
+  const recs = records();
+  const sts = recs.map((r) =>
+    buildStatement({
+      key: agentKey,
+      iss: AGENT,
+      sub: `urn:uuid:${r.session_id}`,
+      payload: canonicalBytes(r),
+      ...(opts.envelope ? { hashEnvelope: { preimageContentType: AAT_CONTENT_TYPE } } : { contentType: AAT_CONTENT_TYPE }),
+    }),
+  );
+  const t = new MemoryTree(sts.map((s) => entryHash(registrationEntry(s))));
+  const size = opts.staleAt ?? t.size;
+  const sth = signTreeHead({ key: opts.key ?? svc, issuer: 'https://log.example', treeSize: size, root: t.rootAt(size) });
+  const cp = signTreeHead({ key: svc, issuer: 'https://log.example', treeSize: t.size, root: t.rootAt() });
+  const statements = await Promise.all(sts.map(async (s, i) => toTransparentStatement(s, i < size ? [issueInclusionReceipt(sth, i, await t.inclusion(i, size))] : [])));
+  return encodeBundle({ version: 1, agent: AGENT, session: recs[0]!.session_id, checkpoint: encodeSignedTreeHead(cp, { attachRoot: true }), statements });
+}
+
+const opts = { serviceKeys: [svc.publicKey], issuerKeys: [agentKey.publicKey] };
+
+describe('session bundles', () => {
+  it('a well-formed bundle verifies and round-trips', async () => {
+    const b = await bundle();
+    const r = await verifySessionBundle(b, opts);
+    expect(r.valid).toBe(true);
+    expect(r.records).toHaveLength(3);
+    expect(r.entries).toHaveLength(3);
+    expect(encodeBundle(decodeBundle(b))).toEqual(b);
+  });
+
+  const code = (f: () => unknown): string | undefined => {
+    try {
+      f();
+    } catch (e) {
+      return isAtlogError(e) ? e.code : 'not atlog';
+    }
+    return undefined;
+  };
+  const m = (entries: Array<[string, unknown]>): Uint8Array => cborEncode(new Map(entries));
+  const base: Array<[string, unknown]> = [['version', 1], ['agent', AGENT], ['session', 's'], ['checkpoint', new Uint8Array(1)], ['statements', [new Uint8Array(1)]]];
+  it.each([
+    ['not CBOR', new Uint8Array([0xff]), 'ERR_BUNDLE_MALFORMED'],
+    ['not a map', cborEncode([1]), 'ERR_BUNDLE_MALFORMED'],
+    ['version 2', m(base.map(([k, v]) => [k, k === 'version' ? 2 : v])), 'ERR_BUNDLE_UNSUPPORTED_VERSION'],
+    ['no agent', m(base.filter(([k]) => k !== 'agent')), 'ERR_BUNDLE_MALFORMED'],
+    ['empty statements', m(base.map(([k, v]) => [k, k === 'statements' ? [] : v])), 'ERR_BUNDLE_MALFORMED'],
+    ['checkpoint not bytes', m(base.map(([k, v]) => [k, k === 'checkpoint' ? 'x' : v])), 'ERR_BUNDLE_MALFORMED'],
+  ])('decode rejects %s', async (_n, bytes, want) => {
+    expect(code(() => decodeBundle(bytes))).toBe(want);
+    expect((await verifySessionBundle(bytes, opts)).failure?.code).toBe(want);
+  });
+
+  it('receipts must be against the bundle checkpoint', async () => {
+    const r = await verifySessionBundle(await bundle({ staleAt: 2 }), opts);
+    expect(r).toMatchObject({ valid: false, failure: { code: 'ERR_BUNDLE_NOT_IN_CHECKPOINT' } });
+  });
+
+  it('a checkpoint signed by an unknown key fails', async () => {
+    const r = await verifySessionBundle(await bundle(), { ...opts, serviceKeys: [generateKey('ES256').publicKey] });
+    expect(r).toMatchObject({ valid: false, failure: { code: 'ERR_RECEIPT_UNKNOWN_KEY' } });
+    expect(r.failure!.detail).toMatch(/^checkpoint/);
+  });
+
+  it('Hash Envelope records cannot be chain-checked: fail closed', async () => {
+    const r = await verifySessionBundle(await bundle({ envelope: true }), opts);
+    expect(r).toMatchObject({ valid: false, failure: { code: 'ERR_BUNDLE_RECORD_UNAVAILABLE' } });
+  });
+
+  it('a single bundle passed as a delegation chain is its own root', async () => {
+    const r = await verifyDelegation([await bundle()], opts);
+    expect(r.valid).toBe(true);
+    expect((await verifyDelegation([], opts)).valid).toBe(false);
+  });
+});
