@@ -1,5 +1,6 @@
 import { AtlogError } from '../errors.js';
-import { fromBase64 } from '../util/bytes.js';
+import { fromBase64, toHex } from '../util/bytes.js';
+import { BoundedCache } from './cache.js';
 import { TAG, children, decodeOid, readOne, type Tlv } from './der.js';
 import { OID } from './oids.js';
 
@@ -48,11 +49,18 @@ export function decodeTime(t: Tlv): Date {
   return d;
 }
 
+const PARSED = new BoundedCache<ParsedCert>(128);
+
 /**
- * Parse a DER certificate.
+ * Parse a DER certificate (memoised by content; the result holds a private copy of the bytes).
  * @throws AtlogError `ERR_TSA_MALFORMED` when it is not a well-formed X.509 v1-v3 certificate.
  */
 export function parseCert(der: Uint8Array): ParsedCert {
+  const key = toHex(der);
+  return PARSED.get(key) ?? PARSED.set(key, parseCertUncached(der.slice()));
+}
+
+function parseCertUncached(der: Uint8Array): ParsedCert {
   const [tbsT, sigAlg, sigT, extra] = children(readOne(der, TAG.SEQUENCE, 'Certificate'));
   if (!tbsT || tbsT.tag !== TAG.SEQUENCE || !sigAlg || sigAlg.tag !== TAG.SEQUENCE || !sigT || sigT.tag !== TAG.BIT_STRING || extra) {
     throw bad('bad outer structure');

@@ -90,19 +90,20 @@ export function children(t: Tlv | Uint8Array): Tlv[] {
 /** Decode an OBJECT IDENTIFIER's contents to dotted form. @throws AtlogError `ERR_TSA_MALFORMED` */
 export function decodeOid(t: Tlv): string {
   if (t.tag !== TAG.OID || t.value.length === 0) throw malformed('expected an OBJECT IDENTIFIER');
-  // Arcs are bigints: UUID-derived OIDs under 2.25 (X.667) exceed 2^53.
-  const parts: bigint[] = [];
-  let acc = 0n;
+  // Arcs may exceed 2^53 (UUID-derived OIDs under 2.25, X.667): numbers while safe, bigint beyond.
+  const parts: Array<number | bigint> = [];
+  let acc: number | bigint = 0;
   for (let i = 0; i < t.value.length; i++) {
     const b = t.value[i]!;
-    if (acc === 0n && b === 0x80) throw malformed('non-minimal OID arc');
-    acc = (acc << 7n) | BigInt(b & 0x7f);
+    if (acc === 0 && b === 0x80) throw malformed('non-minimal OID arc');
+    if (typeof acc === 'number' && acc >= 2 ** 45) acc = BigInt(acc);
+    acc = typeof acc === 'number' ? acc * 128 + (b & 0x7f) : (acc << 7n) | BigInt(b & 0x7f);
     if (!(b & 0x80)) {
       parts.push(acc);
-      acc = 0n;
+      acc = 0;
     } else if (i === t.value.length - 1) throw malformed('truncated OID arc');
   }
-  const first = parts.shift()!;
+  const first = BigInt(parts.shift()!);
   const a = first < 80n ? first / 40n : 2n;
   return [a, first - a * 40n, ...parts].join('.');
 }
@@ -142,8 +143,18 @@ export function setOf(tag: number, items: Uint8Array[]): Uint8Array {
   return tlv(tag, ...sorted);
 }
 
-/** Encode a dotted OID. */
+const OIDS = new Map<string, Uint8Array>();
+
+/** Encode a dotted OID (memoised: the same few OIDs are written into every token). */
 export function oid(dotted: string): Uint8Array {
+  const hit = OIDS.get(dotted);
+  if (hit) return hit.slice();
+  const enc = encodeOid(dotted);
+  if (OIDS.size < 256) OIDS.set(dotted, enc);
+  return enc.slice();
+}
+
+function encodeOid(dotted: string): Uint8Array {
   if (!/^[0-2](\.\d+)+$/.test(dotted)) throw new AtlogError('ERR_INVALID_ARGUMENT', `not a dotted OID: ${dotted}`);
   const arcs = dotted.split('.').map((s) => BigInt(s));
   const body: number[] = [];

@@ -1,5 +1,7 @@
 import type { webcrypto } from 'node:crypto'; // types only: erased, so the module stays browser-safe
 import { AtlogError } from '../errors.js';
+import { toHex } from '../util/bytes.js';
+import { BoundedCache } from './cache.js';
 import { TAG, children, decodeOid, decodeUint, readOne, type Tlv } from './der.js';
 import { HASH_BY_OID, OID } from './oids.js';
 
@@ -98,6 +100,18 @@ function ecdsaDerToRaw(sig: Uint8Array, size: number): Uint8Array | undefined {
   }
 }
 
+/** Imported keys by algorithm and SPKI: importKey costs about 0.3 ms, several times a verification. */
+const KEYS = new BoundedCache<Promise<webcrypto.CryptoKey>>(64);
+
+function importCached(spki: Uint8Array, alg: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams): Promise<webcrypto.CryptoKey> {
+  const k = `${JSON.stringify(alg)}|${toHex(spki)}`;
+  const hit = KEYS.get(k);
+  if (hit) return hit;
+  const p = globalThis.crypto.subtle.importKey('spki', new Uint8Array(spki), alg, false, ['verify']);
+  p.catch(() => KEYS.delete(k));
+  return KEYS.set(k, p);
+}
+
 /**
  * Verify `signature` over `data` with the key in `spki` (DER SubjectPublicKeyInfo).
  * @returns false when the signature does not verify.
@@ -120,7 +134,7 @@ export async function verifySignature(spki: Uint8Array, sigAlg: Tlv, digestOid: 
       if (keyType !== OID.ecPublicKey || !keyParams) throw unsupported(`key type ${keyType} for ECDSA`);
       const curve = CURVES[decodeOid(keyParams)];
       if (!curve) throw unsupported('elliptic curve');
-      key = await subtle.importKey('spki', bytes(spki), { name: 'ECDSA', namedCurve: curve.name }, false, ['verify']);
+      key = await importCached(spki, { name: 'ECDSA', namedCurve: curve.name });
       const raw = ecdsaDerToRaw(signature, curve.size);
       if (!raw) return false;
       sig = raw;
@@ -128,7 +142,7 @@ export async function verifySignature(spki: Uint8Array, sigAlg: Tlv, digestOid: 
     } else {
       if (keyType !== OID.rsaEncryption && keyType !== OID.rsaPss) throw unsupported(`key type ${keyType} for RSA`);
       const name = scheme.kind === 'pss' ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5';
-      key = await subtle.importKey('spki', bytes(spki), { name, hash: scheme.hash }, false, ['verify']);
+      key = await importCached(spki, { name, hash: scheme.hash });
       params = scheme.kind === 'pss' ? { name, saltLength: scheme.saltLength } : { name };
     }
   } catch (e) {

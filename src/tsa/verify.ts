@@ -1,7 +1,8 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { AtlogError, type AtlogErrorCode } from '../errors.js';
-import { assertBytes, equalBytes } from '../util/bytes.js';
+import { assertBytes, equalBytes, toHex } from '../util/bytes.js';
+import { BoundedCache } from './cache.js';
 import { TAG, children, decodeOid, readOne } from './der.js';
 import { decodeTime, extKeyUsage, isCa, nameToString, normalizeRoots, parseCert, type ParsedCert } from './cert.js';
 import { parseSignedData, parseTstInfo, type SignerInfoParts } from './cms.js';
@@ -93,13 +94,21 @@ function checkValidity(c: ParsedCert, at: Date): void {
   }
 }
 
+/** Certificate signatures already checked, by (child, issuer) content: the same chain repeats in every token. */
+const SIGNED_BY = new BoundedCache<boolean>(256);
+
 async function signedBy(child: ParsedCert, issuer: ParsedCert): Promise<boolean> {
   if (!equalBytes(child.issuer, issuer.subject)) return false;
+  const key = `${toHex(child.der)}|${toHex(issuer.der)}`;
+  const hit = SIGNED_BY.get(key);
+  if (hit !== undefined) return hit;
+  let ok: boolean;
   try {
-    return await verifySignature(issuer.spki, child.sigAlg, undefined, child.tbs, child.signature);
+    ok = await verifySignature(issuer.spki, child.sigAlg, undefined, child.tbs, child.signature);
   } catch {
-    return false;
+    ok = false;
   }
+  return SIGNED_BY.set(key, ok);
 }
 
 /** Build a path from the signer to a pinned root through the token's certificates (RFC 5280 6.1, simplified). */
