@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cborDecode } from '../../src/cose/cbor.js';
 import { decodeSign1 } from '../../src/cose/sign1.js';
@@ -231,9 +233,10 @@ describe('rate limiting and admin', () => {
   const agent = makeAgent('ESP256');
   const newcomer = makeAgent('ESP256');
   let url: string;
+  let dir: string;
   let stop: () => Promise<void>;
   beforeAll(async () => {
-    ({ url, stop } = await startTestServer([agent], { rateLimit: 1, rateBurst: 6, adminToken: 'test-token' }));
+    ({ url, dir, stop } = await startTestServer([agent], { rateLimit: 1, rateBurst: 12, adminToken: 'test-token' }));
   });
   afterAll(async () => stop());
 
@@ -259,9 +262,26 @@ describe('rate limiting and admin', () => {
     expect(refused.problem?.title).toBe('Rejected');
   });
 
+  it('admin policy: info, reload, and a broken file keeps the old policy (400 Rejected naming the field)', async () => {
+    const auth = { Authorization: 'Bearer test-token', Accept: 'application/json' };
+    const info = await call(`${url}/admin/policy`, { headers: auth });
+    expect(info.status).toBe(200);
+    const hash = (JSON.parse(new TextDecoder().decode(info.body)) as { hash: string }).hash;
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    const ok = await call(`${url}/admin/policy/reload`, { method: 'POST', headers: auth });
+    expect(ok.status).toBe(200);
+    writeFileSync(join(dir, 'policy.yaml'), 'version: 1\nmax_statement_bytes: "lots"\n');
+    const bad = await call(`${url}/admin/policy/reload`, { method: 'POST', headers: auth });
+    expect(bad.status).toBe(400);
+    expect(bad.type).toMatch(/^application\/problem\+json/);
+    expect(bad.problem?.title).toBe('Rejected');
+    expect(JSON.parse(new TextDecoder().decode(bad.body))).toMatchObject({ code: 'ERR_POLICY_INVALID', field: 'max_statement_bytes' });
+    expect((await postEntry(url, aatStatement(agent).bytes)).status).toBe(201);
+  });
+
   it('429 "Too Many Requests" with Retry-After once the bucket is empty; /healthz is exempt', async () => {
     let limited;
-    for (let i = 0; i < 20 && !limited; i++) {
+    for (let i = 0; i < 30 && !limited; i++) {
       const a = await call(`${url}/checkpoint`);
       if (a.status === 429) limited = a;
     }
