@@ -194,7 +194,7 @@ export async function verifyTimestampToken(token: Uint8Array, opts: VerifyTokenO
     policy: tst.policy,
     ...(tst.nonce !== undefined ? { nonce: tst.nonce } : {}),
     ...(tsaName ? { tsaName } : {}),
-    signerCertificate: signer.der,
+    signerCertificate: signer.der.slice(), // a copy: the parsed certificate is memoised
   };
 }
 
