@@ -49,9 +49,10 @@ function pemToDer(pem: string): Uint8Array {
 
 /**
  * Make a root CA and a TSA certificate (EKU critical timeStamping) with openssl, and an `openssl ts` config.
+ * `essCertIdAlg` sha1 makes openssl sign an ESSCertID (signingCertificate), sha256 an ESSCertIDv2.
  * @param dir an empty directory.
  */
-export function createOpensslTsa(dir: string, alg: KeyAlg, name = alg): OpensslTsa {
+export function createOpensslTsa(dir: string, alg: KeyAlg, name: string = alg, essCertIdAlg: 'sha1' | 'sha256' = 'sha256'): OpensslTsa {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'ext.cnf'), EXT_CNF);
   ossl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca.key'], dir);
@@ -81,7 +82,7 @@ accuracy = secs:1
 ordering = yes
 tsa_name = yes
 ess_cert_id_chain = no
-ess_cert_id_alg = sha256
+ess_cert_id_alg = ${essCertIdAlg}
 `,
   );
   const caPem = readFileSync(join(dir, 'ca.pem'), 'utf8');
