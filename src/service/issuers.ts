@@ -135,17 +135,17 @@ export class IssuerRegistry {
 
   /**
    * Revokes one key (by kid) or, without kid, the whole issuer; persisted.
-   * @throws AtlogError ERR_NOT_FOUND when the issuer (or the kid) is unknown.
+   * @throws AtlogError ERR_ISSUER_NOT_FOUND when the issuer (or the kid) is unknown.
    */
   async revoke(iss: string, kid?: Uint8Array): Promise<IssuerInfo> {
     const v = this.keysOf(iss);
-    if (!v) throw new AtlogError('ERR_NOT_FOUND', `issuer ${iss} is not known`);
+    if (!v) throw new AtlogError('ERR_ISSUER_NOT_FOUND', `issuer ${iss} is not known`);
     const cur = this.admin.get(iss) ?? { iss, status: 'active' as const, keys: [], revokedKids: [] };
     let next: StoredIssuer;
     if (kid === undefined) {
       next = { ...cur, status: 'revoked' };
     } else {
-      if (!v.keys.some((k) => kidMatches(k.key, kid))) throw new AtlogError('ERR_NOT_FOUND', `issuer ${iss} has no key ${toHex(kid)}`);
+      if (!v.keys.some((k) => kidMatches(k.key, kid))) throw new AtlogError('ERR_ISSUER_NOT_FOUND', `issuer ${iss} has no key ${toHex(kid)}`);
       next = { ...cur, revokedKids: [...new Set([...cur.revokedKids, toHex(kid)])] };
     }
     await this.store.save(next);

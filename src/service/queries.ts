@@ -86,15 +86,15 @@ export class Queries {
 
   /**
    * Consistency receipts from `from` to the checkpoint of size `to`, one per tree head (P-256 first).
-   * @throws AtlogError ERR_SERVICE_BAD_RANGE unless 0 < from <= to <= log size, ERR_NOT_FOUND when no
-   *   checkpoint exists for `to`.
+   * @returns undefined when no checkpoint was signed for size `to` (only batch sizes have one).
+   * @throws AtlogError ERR_INVALID_RANGE unless 0 < from <= to <= log size.
    */
-  async consistencyReceipts(from: number, to: number): Promise<Uint8Array[]> {
+  async consistencyReceipts(from: number, to: number): Promise<Uint8Array[] | undefined> {
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 1 || from > to || to > this.store.size) {
-      throw new AtlogError('ERR_SERVICE_BAD_RANGE', `need 0 < from <= to <= ${this.store.size}, got ${from}..${to}`, { details: { from, to, size: this.store.size } });
+      throw new AtlogError('ERR_INVALID_RANGE', `need 0 < from <= to <= ${this.store.size}, got ${from}..${to}`, { details: { from, to, size: this.store.size } });
     }
     const cp = await this.heads(to);
-    if (!cp) throw new AtlogError('ERR_NOT_FOUND', `no checkpoint was signed for tree size ${to}`, { details: { to } });
+    if (!cp) return undefined;
     const proof = await this.store.consistencyProof(from, to);
     return cp.heads.map((h, k) => issueConsistencyReceipt(h, from, proof, { timestamps: tokenList(cp.tokens, k) }));
   }

@@ -224,11 +224,11 @@ export class TransparencyService {
   }
 
   /**
-   * Consistency receipts (P-256 first) from tree size `from` to the checkpoint of size `to`.
-   * @throws AtlogError ERR_SERVICE_BAD_RANGE unless 0 < from <= to <= tree size, ERR_NOT_FOUND when no
-   *   checkpoint was signed for `to`.
+   * Consistency receipts (P-256 first) from tree size `from` to the checkpoint of size `to`, or undefined when
+   * no checkpoint was signed for `to` (checkpoints exist for batch sizes; `latestCheckpoint()` names one).
+   * @throws AtlogError ERR_INVALID_RANGE unless 0 < from <= to <= tree size.
    */
-  consistencyReceipt(from: number, to: number): Promise<Uint8Array[]> {
+  consistencyReceipt(from: number, to: number): Promise<Uint8Array[] | undefined> {
     return this.queries.consistencyReceipts(from, to);
   }
 

@@ -100,12 +100,12 @@ describe('registration happy path', () => {
       expect(toHex(h.root!)).toBe(toHex(cp2.root));
       expect(toHex(h.protectedHeader.get(HEADER_POLICY_HASH) as Uint8Array)).toBe(svc.policyInfo().hash);
     }
-    const cons = await svc.consistencyReceipt(cp1.treeSize, cp2.treeSize);
+    const cons = (await svc.consistencyReceipt(cp1.treeSize, cp2.treeSize))!;
     expect(cons).toHaveLength(2);
     for (const c of cons) expect(toHex(verifyConsistencyReceipt(c, { oldRoot: cp1.root, keys: svc.serviceKeys() }).newRoot)).toBe(toHex(cp2.root));
-    expect(await codeOf(svc.consistencyReceipt(0, cp2.treeSize))).toBe('ERR_SERVICE_BAD_RANGE');
-    expect(await codeOf(svc.consistencyReceipt(2, 1))).toBe('ERR_SERVICE_BAD_RANGE');
-    expect(await codeOf(svc.consistencyReceipt(1, cp2.treeSize + 1))).toBe('ERR_SERVICE_BAD_RANGE');
+    expect(await codeOf(svc.consistencyReceipt(0, cp2.treeSize))).toBe('ERR_INVALID_RANGE');
+    expect(await codeOf(svc.consistencyReceipt(2, 1))).toBe('ERR_INVALID_RANGE');
+    expect(await codeOf(svc.consistencyReceipt(1, cp2.treeSize + 1))).toBe('ERR_INVALID_RANGE');
   });
 
   it('publishes its keys as a COSE_KeySet and finds them by kid', () => {
