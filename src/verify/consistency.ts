@@ -1,3 +1,5 @@
+import { AtlogError } from '../errors.js';
+import { cborDecode } from '../cose/cbor.js';
 import type { PublicKey } from '../keys/index.js';
 import { verifyConsistencyReceipt, verifySignedTreeHead } from '../receipts/index.js';
 import { equalBytes, toHex } from '../util/bytes.js';
@@ -9,12 +11,12 @@ import { ReportBuilder, type VerificationReport } from './report.js';
  * An optional newer checkpoint must then have exactly the root the proof leads to (a split view otherwise).
  */
 export interface VerifyConsistencyOptions {
-  /** The older signed tree head (encodeSignedTreeHead; root attached, or pass oldRoot). */
+  /** The older checkpoint: a signed tree head (root attached, or pass oldRoot) or a `GET /checkpoint` map. */
   oldCheckpoint: Uint8Array;
   oldRoot?: Uint8Array;
   /** Consistency receipt from the old size to the new one (issueConsistencyReceipt). */
   receipt: Uint8Array;
-  /** Optional newer signed tree head (root attached) to compare with. */
+  /** Optional newer checkpoint (same forms) to compare with. */
   newCheckpoint?: Uint8Array;
   serviceKeys: readonly PublicKey[];
 }
@@ -24,7 +26,7 @@ export function verifyTreeHeadConsistency(o: VerifyConsistencyOptions): Verifica
   const b = new ReportBuilder();
   const old = b.run(
     'checkpoint.old',
-    () => verifySignedTreeHead(o.oldCheckpoint, o.oldRoot === undefined ? { keys: o.serviceKeys } : { keys: o.serviceKeys, root: o.oldRoot }),
+    () => verifyCheckpoint(o.oldCheckpoint, o.serviceKeys, o.oldRoot),
     (t) => `size ${t.treeSize}, root ${toHex(t.root)}`,
   );
   if (!old) return b.build();
@@ -33,11 +35,47 @@ export function verifyTreeHeadConsistency(o: VerifyConsistencyOptions): Verifica
   if (c.size1 === old.treeSize) b.pass('consistency.size', `proof starts at the old checkpoint's size ${old.treeSize}`);
   else b.fail('consistency.size', 'ERR_RECEIPT_CONSISTENCY_INVALID', `proof starts at size ${c.size1}, the old checkpoint is size ${old.treeSize}`);
   if (o.newCheckpoint) {
-    const nw = b.run('checkpoint.new', () => verifySignedTreeHead(o.newCheckpoint!, { keys: o.serviceKeys }), (t) => `size ${t.treeSize}, root ${toHex(t.root)}`);
+    const nw = b.run('checkpoint.new', () => verifyCheckpoint(o.newCheckpoint!, o.serviceKeys), (t) => `size ${t.treeSize}, root ${toHex(t.root)}`);
     if (nw) {
       if (nw.treeSize === c.size2 && equalBytes(nw.root, c.newRoot)) b.pass('checkpoint.new.matches', 'the newer checkpoint is the tree the proof leads to');
       else b.fail('checkpoint.new.matches', 'ERR_VERIFY_SPLIT_VIEW', `the newer checkpoint (size ${nw.treeSize}, root ${toHex(nw.root)}) differs from the proven tree (size ${c.size2}, root ${toHex(c.newRoot)})`);
     }
   }
   return b.build();
+}
+
+/**
+ * A checkpoint in either form atlog publishes: one signed tree head (COSE_Sign1), or the `GET /checkpoint` map
+ * `{treeSize, root, signedTreeHeads: [COSE_Sign1...], anchored}` (spec/api.md), whose tree heads must each
+ * either verify with a trusted key or name a key the auditor does not hold; at least one must verify.
+ * @throws AtlogError ERR_RECEIPT_MALFORMED, ERR_RECEIPT_UNKNOWN_KEY, ERR_RECEIPT_BAD_SIGNATURE.
+ */
+export function verifyCheckpoint(bytes: Uint8Array, keys: readonly PublicKey[], root?: Uint8Array): { treeSize: number; root: Uint8Array } {
+  let m: unknown;
+  try {
+    m = cborDecode(bytes);
+  } catch (e) {
+    throw new AtlogError('ERR_RECEIPT_MALFORMED', 'checkpoint is not CBOR', { cause: e });
+  }
+  if (!(m instanceof Map)) return verifySignedTreeHead(bytes, root === undefined ? { keys } : { keys, root });
+  const size = m.get('treeSize');
+  const r = m.get('root');
+  const heads = m.get('signedTreeHeads');
+  if (typeof size !== 'number' || !(r instanceof Uint8Array) || r.length !== 32 || !Array.isArray(heads) || heads.length === 0) {
+    throw new AtlogError('ERR_RECEIPT_MALFORMED', 'checkpoint map needs treeSize, a 32-byte root and signedTreeHeads');
+  }
+  let verified = 0;
+  for (const h of heads) {
+    if (!(h instanceof Uint8Array)) throw new AtlogError('ERR_RECEIPT_MALFORMED', 'signedTreeHeads must be bstr');
+    try {
+      const t = verifySignedTreeHead(h, { keys, root: r });
+      if (t.treeSize !== size) throw new AtlogError('ERR_RECEIPT_MALFORMED', `tree head size ${t.treeSize} is not the checkpoint's ${size}`);
+      verified++;
+    } catch (e) {
+      if (e instanceof AtlogError && e.code === 'ERR_RECEIPT_UNKNOWN_KEY') continue; // a key the auditor does not pin
+      throw e;
+    }
+  }
+  if (verified === 0) throw new AtlogError('ERR_RECEIPT_UNKNOWN_KEY', 'no tree head of the checkpoint is signed by a trusted service key');
+  return { treeSize: size, root: r };
 }

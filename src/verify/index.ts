@@ -4,7 +4,7 @@ export { PUBLISHED_FAILURE_CODES } from './codes.js';
 export { verifyTransparentStatement, type VerifyStatementOptions, type StatementReport } from './statement.js';
 export { statementEntryHash, statementFacts, embeddedReceipts, type StatementFacts } from './entry.js';
 export { ccfTrustStoreKeys } from './ccf-trust.js';
-export { verifyTreeHeadConsistency, type VerifyConsistencyOptions } from './consistency.js';
+export { verifyTreeHeadConsistency, verifyCheckpoint, type VerifyConsistencyOptions } from './consistency.js';
 export { encodeBundle, decodeBundle, BUNDLE_VERSION, type SessionBundle } from './bundle-format.js';
 export { verifySessionBundle, type BundleVerifyOptions, type SessionReport } from './session.js';
 export { verifyDelegation } from './delegation.js';

@@ -96,3 +96,26 @@ describe('session bundles', () => {
     expect((await verifyDelegation([], opts)).valid).toBe(false);
   });
 });
+
+describe('checkpoints in the GET /checkpoint map form', () => {
+  it('verify when one tree head is by a trusted key, fail when none or a signature is bad', async () => {
+    const { verifyCheckpoint } = await import('../../src/verify/index.js');
+    const { cborEncode: enc } = await import('../../src/cose/cbor.js');
+    const t = new MemoryTree([new Uint8Array(32).fill(1), new Uint8Array(32).fill(2), new Uint8Array(32).fill(3)]);
+    const ml = generateKey('ML-DSA-65');
+    const heads = [svc, ml].map((key) => encodeSignedTreeHead(signTreeHead({ key, issuer: 'https://log.example', treeSize: 3, root: t.rootAt() })));
+    const map = (root: Uint8Array, hs = heads): Uint8Array => enc(new Map<string, unknown>([['treeSize', 3], ['root', root], ['signedTreeHeads', hs], ['anchored', false]]));
+    expect(verifyCheckpoint(map(t.rootAt()), [svc.publicKey])).toEqual({ treeSize: 3, root: t.rootAt() });
+    const c = (f: () => unknown): string | undefined => {
+      try {
+        f();
+      } catch (e) {
+        return isAtlogError(e) ? e.code : 'other';
+      }
+      return undefined;
+    };
+    expect(c(() => verifyCheckpoint(map(t.rootAt(2)), [svc.publicKey]))).toBe('ERR_RECEIPT_BAD_SIGNATURE');
+    expect(c(() => verifyCheckpoint(map(t.rootAt()), [generateKey('ES256').publicKey]))).toBe('ERR_RECEIPT_UNKNOWN_KEY');
+    expect(c(() => verifyCheckpoint(enc(new Map([['treeSize', 3]])), [svc.publicKey]))).toBe('ERR_RECEIPT_MALFORMED');
+  });
+});
