@@ -7,8 +7,8 @@ import { resolveServiceOptions } from '../service/options.js';
  * and docs/operations.md shows it (a test checks that the doc table and this one agree).
  */
 
-/** TSA choice: the embedded TSA, no anchoring, or the URL of an RFC 3161 TSA. */
-export type TsaSetting = 'embedded' | 'none' | `http://${string}` | `https://${string}`;
+/** TSA choice: the embedded TSA, no anchoring, or RFC 3161 TSA URLs, comma-separated ('embedded' may be listed too). */
+export type TsaSetting = 'embedded' | 'none' | `http://${string}` | `https://${string}` | `embedded,${string}`;
 
 /** Log levels understood by pino. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -47,7 +47,7 @@ export interface ServeConfig {
   keepAliveTimeoutMs: number;
   /** pino log level. */
   logLevel: LogLevel;
-  /** RFC 3161 anchoring: 'embedded', 'none', or a TSA URL. */
+  /** RFC 3161 anchoring: 'embedded', 'none', or TSA URLs (comma-separated). */
   tsa: TsaSetting;
   /** Trust anchor (PEM file) for an external TSA; undefined with the embedded TSA. */
   tsaRoot: string | undefined;
@@ -95,7 +95,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'requestTimeoutMs', flag: 'request-timeout', env: 'ATLOG_REQUEST_TIMEOUT_MS', fileKey: 'requestTimeoutMs', kind: 'int', default: 30_000, min: 1, max: 600_000, doc: 'ms to receive a whole request' },
   { key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout', env: 'ATLOG_KEEP_ALIVE_TIMEOUT_MS', fileKey: 'keepAliveTimeoutMs', kind: 'int', default: 5_000, min: 1, max: 600_000, doc: 'ms an idle keep-alive connection stays open' },
   { key: 'logLevel', flag: 'log-level', env: 'ATLOG_LOG_LEVEL', fileKey: 'logLevel', kind: 'loglevel', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
-  { key: 'tsa', flag: 'tsa', env: 'ATLOG_TSA', fileKey: 'tsa', kind: 'tsa', default: 'embedded', doc: "RFC 3161 anchoring: 'embedded', 'none' or a TSA URL" },
+  { key: 'tsa', flag: 'tsa', env: 'ATLOG_TSA', fileKey: 'tsa', kind: 'tsa', default: 'embedded', doc: "RFC 3161 anchoring: 'embedded', 'none' or TSA URLs, comma-separated (docs/trusted-time.md)" },
   { key: 'tsaRoot', flag: 'tsa-root', env: 'ATLOG_TSA_ROOT', fileKey: 'tsaRoot', kind: 'string', default: undefined, doc: 'PEM trust anchor of an external TSA' },
   { key: 'adminToken', flag: undefined, env: 'ATLOG_ADMIN_TOKEN', fileKey: undefined, kind: 'string', default: undefined, doc: 'bearer token of the admin endpoints (environment only); unset = admin endpoints off (404)' },
 ];
@@ -128,8 +128,9 @@ export function parseValue(spec: OptionSpec, raw: unknown, source: string): Serv
       if (typeof raw !== 'string' || !LOG_LEVELS.includes(raw as LogLevel)) throw bad(spec, source, `must be one of ${LOG_LEVELS.join(', ')}`);
       return raw as LogLevel;
     case 'tsa':
-      if (typeof raw !== 'string' || !(raw === 'embedded' || raw === 'none' || /^https?:\/\/\S+$/.test(raw))) {
-        throw bad(spec, source, "must be 'embedded', 'none' or an http(s) URL");
+      // A comma-separated list of 'embedded' and http(s) URLs; src/tsa createTimestampers reads it.
+      if (typeof raw !== 'string' || !(raw === 'none' || raw.split(',').every((x) => x.trim() === 'embedded' || /^https?:\/\/[^\s,]+$/.test(x.trim())))) {
+        throw bad(spec, source, "must be 'embedded', 'none' or http(s) URLs (comma-separated)");
       }
       return raw as TsaSetting;
   }
