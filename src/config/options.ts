@@ -96,7 +96,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'keepAliveTimeoutMs', flag: 'keep-alive-timeout', env: 'ATLOG_KEEP_ALIVE_TIMEOUT_MS', fileKey: 'keepAliveTimeoutMs', kind: 'int', default: 5_000, min: 1, max: 600_000, doc: 'ms an idle keep-alive connection stays open' },
   { key: 'logLevel', flag: 'log-level', env: 'ATLOG_LOG_LEVEL', fileKey: 'logLevel', kind: 'loglevel', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'tsa', flag: 'tsa', env: 'ATLOG_TSA', fileKey: 'tsa', kind: 'tsa', default: 'embedded', doc: "RFC 3161 anchoring: 'embedded', 'none' or TSA URLs, comma-separated (docs/trusted-time.md)" },
-  { key: 'tsaRoot', flag: 'tsa-root', env: 'ATLOG_TSA_ROOT', fileKey: 'tsaRoot', kind: 'string', default: undefined, doc: 'PEM trust anchor of an external TSA' },
+  { key: 'tsaRoot', flag: 'tsa-root', env: 'ATLOG_TSA_ROOT', fileKey: 'tsaRoot', kind: 'string', default: undefined, doc: 'PEM trust anchors of external TSAs (comma-separated files)' },
   { key: 'adminToken', flag: undefined, env: 'ATLOG_ADMIN_TOKEN', fileKey: undefined, kind: 'string', default: undefined, doc: 'bearer token of the admin endpoints (environment only); unset = admin endpoints off (404)' },
 ];
 
