@@ -27,6 +27,8 @@ export interface ServicePort {
   consistencyReceipt(from: number, to: number): Awaitable<Uint8Array | Uint8Array[] | undefined>;
   /** Entry ids of an agent session, in log order. */
   sessionEntries(agentId: string, sessionId: string): Awaitable<string[]>;
+  /** The session export bundle (spec/bundle.md), or undefined for an unknown session; optional. */
+  sessionBundle?(agentId: string, sessionId: string): Awaitable<Uint8Array | undefined>;
   /** The service's public keys (receipt and tree head keys). */
   serviceKeys(): Awaitable<readonly PublicKey[]>;
   /** The encoded COSE_KeySet of `serviceKeys()`. */

@@ -61,5 +61,12 @@ export function logViewsRouter(ctx: HttpContext): Router {
     res.status(200).type(MT_JSON).send(JSON.stringify({ agentId, sessionId, entries }));
   });
 
+  // spec/bundle.md: everything an auditor needs to check one session offline (`atlog verify --bundle`).
+  r.get('/agents/:agent/sessions/:session/bundle', async (req: Request, res: Response) => {
+    const bundle = ctx.service.sessionBundle ? await ctx.service.sessionBundle(String(req.params.agent), String(req.params.session)) : undefined;
+    if (bundle === undefined) throw httpError('ERR_HTTP_NOT_FOUND', 'no bundle is available for this agent session');
+    res.status(200).type(MT_CBOR).send(Buffer.from(bundle));
+  });
+
   return r;
 }
