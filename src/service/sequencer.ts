@@ -1,4 +1,3 @@
-import { checkLink, linkStateOf, type LinkState } from '../aat/index.js';
 import { AtlogError } from '../errors.js';
 import type { PrivateKey } from '../keys/index.js';
 import type { LogStore, MetaPut } from '../log/index.js';
@@ -7,8 +6,8 @@ import type { Anchorer, CheckpointTokens } from './anchoring.js';
 import type { ServiceLogger } from './options.js';
 import type { Policy } from './policy/schema.js';
 import type { CheckedStatement } from './registration.js';
-import { rejected } from './registration.js';
-import { decodeCheckpoint, encodeCheckpoint, jsonPut, loadTip, metaKeys, textPut, tokenList } from './state.js';
+import { BatchChain } from './chain.js';
+import { decodeCheckpoint, encodeCheckpoint, metaKeys, textPut, tokenList } from './state.js';
 import type { RegisteredEntry } from './types.js';
 
 /**
@@ -112,48 +111,25 @@ export class Sequencer {
     }
   }
 
-  /** Tip lookups for one batch: stored tips, overridden by records earlier in the batch. */
-  private async chainCheck(batch: Pending[]): Promise<{ ok: Pending[]; tips: Map<string, { agentId: string; sessionId: string; tip: LinkState }> }> {
-    const policy = this.d.policy();
-    const tips = new Map<string, { agentId: string; sessionId: string; tip: LinkState | undefined }>();
+  private async process(batch: Pending[]): Promise<void> {
+    const chain = new BatchChain(this.d.store, this.d.policy().aat.requireChain);
     const ok: Pending[] = [];
     for (const p of batch) {
-      const { record, session } = p.checked;
-      if (!record || !session) {
-        ok.push(p);
-        continue;
-      }
-      const k = metaKeys.tip(session.agentId, session.sessionId);
-      if (!tips.has(k)) tips.set(k, { ...session, tip: await loadTip(this.d.store, session.agentId, session.sessionId) });
-      const t = tips.get(k)!;
-      if (policy.aat.requireChain) {
-        const r = checkLink(t.tip, record);
-        if (!r.ok) {
-          p.reject(rejected(r.kind, `chain check failed (${r.kind}): ${r.detail}`, { iss: session.agentId, link: r.kind }));
-          continue;
-        }
-      }
-      t.tip = linkStateOf(record, t.tip);
-      ok.push(p);
+      const { record } = p.checked;
+      const refusal = record ? await chain.admit(record, p.checked.entryId) : undefined;
+      if (refusal) p.reject(refusal); // only this registration fails; the rest of the batch goes on
+      else ok.push(p);
     }
-    const changed = new Map<string, { agentId: string; sessionId: string; tip: LinkState }>();
-    for (const [k, v] of tips) if (v.tip) changed.set(k, { agentId: v.agentId, sessionId: v.sessionId, tip: v.tip });
-    return { ok, tips: changed };
-  }
-
-  private async process(batch: Pending[]): Promise<void> {
-    const { ok, tips } = await this.chainCheck(batch);
     if (ok.length === 0) return;
     const base = this.d.store.size;
     const newSize = base + ok.length;
-    const meta: MetaPut[] = [];
+    const meta: MetaPut[] = chain.puts();
     ok.forEach((p, i) => {
       const { entryId, session } = p.checked;
       meta.push(textPut(metaKeys.entry(entryId), String(newSize)));
       meta.push(textPut(metaKeys.operation(p.operationId), entryId));
       if (session) meta.push(textPut(metaKeys.sessionIndex(session.agentId, session.sessionId, base + i), entryId));
     });
-    for (const [k, v] of tips) meta.push(jsonPut(k, v.tip));
 
     const result = await this.d.store.append(ok.map((p) => p.checked.entry), meta);
     // The service is the log's only writer and removed duplicates before queueing, so every entry is new

@@ -111,7 +111,7 @@ export class TransparencyService {
    * @throws AtlogError ERR_LOG_PUSHBACK (queue full: retry later; details.retryAfter in seconds),
    *   ERR_SERVICE_CLOSED, ERR_REG_TOO_LARGE, ERR_REG_MALFORMED, ERR_REG_PAYLOAD_MISSING, ERR_REG_BAD_ALG,
    *   ERR_REG_REJECTED (details.reason, details.rule). `done` may reject with ERR_REG_REJECTED for chain
-   *   breaks (details.reason = genesis_required, genesis_replay, link_mismatch, timestamp_regression,
+   *   breaks (details.reason = replay, fork, gap, genesis_required, genesis_replay, timestamp_regression,
    *   after_session_end, session_mismatch, bad_record_count) or with a storage error.
    */
   async submit(statement: Uint8Array): Promise<Submission> {

@@ -12,6 +12,7 @@ import type { IssuerStore, StoredIssuer } from './issuers.js';
  *
  *   s/tip/<agent>/<session>            JSON LinkState: the session's chain tip
  *   s/idx/<agent>/<session>/<index16>  entry id (hex): the session index, in log order
+ *   s/rec/<agent>/<session>/<record>   entry id of the record with that record_id (replay and fork detection)
  *   e/<entryId>                        decimal tree size of the checkpoint the entry was registered in
  *   o/<operationId>                    entry id of a succeeded operation
  *   a/tok/<size16>                     CBOR [ {tsa name: token} per tree head ]: RFC 3161 tokens
@@ -36,6 +37,7 @@ export const metaKeys = {
   tip: (agentId: string, sessionId: string) => `s/tip/${sess(agentId, sessionId)}`,
   sessionIndexPrefix: (agentId: string, sessionId: string) => `s/idx/${sess(agentId, sessionId)}/`,
   sessionIndex: (agentId: string, sessionId: string, index: number) => `s/idx/${sess(agentId, sessionId)}/${pad16(index)}`,
+  record: (agentId: string, sessionId: string, recordId: string) => `s/rec/${sess(agentId, sessionId)}/${encodeURIComponent(recordId)}`,
   entry: (entryId: string) => `e/${entryId}`,
   operation: (operationId: string) => `o/${operationId}`,
   tokens: (size: number) => `a/tok/${pad16(size)}`,

@@ -28,15 +28,20 @@ describe('per-session chain check', () => {
   }
 
   it('rejects a fork: a second child of an earlier record', async () => {
-    await expectBreak(a.statement(a.next(toolCall('fork'), a.records[0])), 'link_mismatch');
+    await expectBreak(a.statement(a.next(toolCall('fork'), a.records[0])), 'fork');
   });
 
   it('rejects a gap: a record whose parent was never registered', async () => {
     const unregistered = a.next(toolCall('lost'));
-    await expectBreak(a.statement(a.next(toolCall('after-gap'), unregistered)), 'link_mismatch');
+    await expectBreak(a.statement(a.next(toolCall('after-gap'), unregistered)), 'gap');
   });
 
-  it('rejects a replayed genesis for an existing session', async () => {
+  it('rejects a replay: a registered record signed again (a new entry, the same record)', async () => {
+    await expectBreak(a.statement(a.records[1]!), 'replay');
+    await expectBreak(a.statement(a.records[0]!), 'replay');
+  });
+
+  it('rejects a second genesis for an existing session', async () => {
     const replay = genesisRecord({ agentId: a.id, agentVersion: '1.0.0', trustLevel: 'L1', sessionId: a.sessionId });
     await expectBreak(a.statement(replay), 'genesis_replay');
   });
@@ -64,6 +69,7 @@ describe('per-session chain check', () => {
     const [s1, s2] = await Promise.all([svc.submit(c.statement(p1)), svc.submit(c.statement(p2))]);
     expect(await codeOf(s1.done)).toBe('resolved');
     expect(await codeOf(s2.done)).toBe('ERR_REG_REJECTED');
+    expect((await s2.done.catch((e: { details: { reason: string } }) => e)).details.reason).toBe('fork');
     expect((await svc.operation(s2.operationId))?.status).toBe('failed');
     expect((await svc.operation(s2.operationId))?.error?.code).toBe('ERR_REG_REJECTED');
   });
