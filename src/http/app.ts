@@ -44,6 +44,8 @@ export function createApp(ctx: HttpContext): Express {
     sendProblem(req, res, p);
   });
 
+  // The embedded TSA (src/tsa/router.ts): after the rate limiter, since every request makes it sign.
+  if (ctx.tsaRouter) app.use(ctx.tsaRouter);
   app.use(keysRouter(ctx));
   app.use(entriesRouter(ctx));
   app.use(logViewsRouter(ctx));

@@ -1,3 +1,4 @@
+import type { Router } from 'express';
 import type { ServeConfig } from '../config/options.js';
 import type { ServiceLogger } from '../service/options.js';
 import type { HttpMetrics } from './metrics.js';
@@ -16,6 +17,8 @@ export interface HttpContext {
   issuer: string;
   /** True once shutdown began: new registrations get 503. */
   closing: boolean;
+  /** The embedded RFC 3161 TSA's routes (`POST /tsa`, `GET /tsa/root.pem`), when `--tsa` includes embedded. */
+  tsaRouter?: Router;
 }
 
 /** Wraps a promise-returning call so a timeout resolves to `undefined` instead of waiting longer. */

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServeConfig } from '../config/options.js';
 import type { ServiceLogger, ServiceOptionsInput } from '../service/options.js';
+import { createTimestampers, createTsaRouter, type Timestamper, type Timestampers } from '../tsa/index.js';
 import { toBase64Url } from '../util/bytes.js';
 import { createApp } from './app.js';
 import type { HttpContext } from './context.js';
@@ -27,15 +28,15 @@ export type OpenService = (input: ServiceOptionsInput) => Promise<ServicePort>;
 /** Longest wait for in-flight responses once the service has closed. */
 const DRAIN_MS = 5_000;
 
-/** The service options a ServeConfig implies. The TSA wiring (config.tsa, config.tsaRoot) plugs in here. */
-export function serviceInput(config: ServeConfig, issuer: string, logger: ServiceLogger): ServiceOptionsInput {
+/** The service options a ServeConfig implies; `timestampers` come from config.tsa / config.tsaRoot (createTimestampers). */
+export function serviceInput(config: ServeConfig, issuer: string, logger: ServiceLogger, timestampers: Timestamper[] = []): ServiceOptionsInput {
   return {
     dataDir: config.dataDir,
     issuer,
     policyFile: config.policy,
     batch: { maxEntries: config.batchSize, maxDelayMs: config.batchDelayMs },
     logger,
-    // timestampers: from config.tsa / config.tsaRoot (src/tsa createTimestampers), wired by the TSA module.
+    timestampers,
   };
 }
 
@@ -69,14 +70,17 @@ export async function startServer(config: ServeConfig, open: OpenService, logger
   const url = `http://${hostPart}:${addr.port}`;
   const issuer = config.issuer ?? url;
   let service: ServicePort;
+  let tsa: Timestampers;
   try {
-    service = await open(serviceInput(config, issuer, logger));
+    // RFC 3161 anchoring (docs/trusted-time.md): the embedded TSA lives in <dataDir>/tsa/.
+    tsa = await createTimestampers({ tsa: config.tsa, tsaRoots: config.tsaRoot ? [config.tsaRoot] : [], dataDir: config.dataDir, logger });
+    service = await open(serviceInput(config, issuer, logger, tsa.timestampers));
   } catch (err) {
     await new Promise<void>((r) => server.close(() => r()));
     throw err;
   }
   const metrics = createMetrics(service);
-  const ctx: HttpContext = { service, settings: config, metrics, logger, issuer, closing: false };
+  const ctx: HttpContext = { service, settings: config, metrics, logger, issuer, closing: false, ...(tsa.embedded ? { tsaRouter: createTsaRouter(tsa.embedded) } : {}) };
   const app = createApp(ctx);
   server.removeAllListeners('request');
   server.on('request', app);
