@@ -3,6 +3,7 @@ import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPTIONS } from '../../src/config/index.js';
 import { decodeSign1 } from '../../src/cose/sign1.js';
 import { exportCoseKey, importCoseKeySet, type PublicKey } from '../../src/keys/index.js';
 import { verifyReceipt } from '../../src/receipts/index.js';
@@ -123,6 +124,14 @@ describe('atlog serve / register / keys / issuers', () => {
     for (const loc of ok) expect((await fetch(`${url}${loc}`)).status).toBe(200);
     server.child.kill('SIGTERM');
     await server.exited;
+  });
+
+  it('serve --help offers every flag of the settings table', async () => {
+    const r = await atlog(['serve', '--help']);
+    expect(r.code).toBe(0);
+    for (const o of OPTIONS) if (o.flag) expect(r.stdout).toContain(`--${o.flag} <value>`);
+    expect(r.stdout).toContain('--config <file>');
+    expect(r.stdout).not.toMatch(/admin-token/);
   });
 
   it('serve refuses bad settings with a message naming them', async () => {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cborDecode } from '../../src/cose/cbor.js';
+import { registerStatement } from '../../src/http/client.js';
 import { decodeSign1 } from '../../src/cose/sign1.js';
 import { importCoseKey, importCoseKeySet, type PublicKey } from '../../src/keys/index.js';
 import { verifyConsistencyReceipt, verifyReceipt } from '../../src/receipts/index.js';
@@ -226,6 +227,15 @@ describe('asynchronous registration (wait limit 0)', () => {
     expect(final?.status).toBe(200);
     expect(final?.type).toMatch(/^application\/cose/);
     expect(final?.headers.get('location')).toMatch(/^\/entries\/[0-9a-f]{64}$/);
+  });
+
+  it('the client library follows 303 and 302 to the receipt', async () => {
+    const reg = await registerStatement(url, aatStatement(agent).bytes, 10_000);
+    expect(reg.polled).toBe(true);
+    expect(reg.entryId).toMatch(/^[0-9a-f]{64}$/);
+    const again = await call(`${url}/entries/${reg.entryId}`);
+    expect(again.status).toBe(200);
+    expect(Buffer.from(again.body).equals(Buffer.from(reg.receipt))).toBe(true);
   });
 });
 
