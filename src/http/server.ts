@@ -73,7 +73,7 @@ export async function startServer(config: ServeConfig, open: OpenService, logger
   let tsa: Timestampers;
   try {
     // RFC 3161 anchoring (docs/trusted-time.md): the embedded TSA lives in <dataDir>/tsa/.
-    tsa = await createTimestampers({ tsa: config.tsa, tsaRoots: config.tsaRoot ? [config.tsaRoot] : [], dataDir: config.dataDir, logger });
+    tsa = await createTimestampers({ tsa: config.tsa, tsaRoots: config.tsaRoot ? config.tsaRoot.split(',').map((f) => f.trim()).filter((f) => f !== '') : [], dataDir: config.dataDir, logger });
     service = await open(serviceInput(config, issuer, logger, tsa.timestampers));
   } catch (err) {
     await new Promise<void>((r) => server.close(() => r()));
