@@ -1,4 +1,5 @@
 import { canonicalBytes, validateRecord, type AatRecord } from '../aat/index.js';
+import { checkCrit } from '../cose/headers.js';
 import { toBeSigned } from '../cose/sign1.js';
 import { AtlogError, isAtlogError } from '../errors.js';
 import { AAT_CONTENT_TYPE, entryHash, parseStatement, registrationEntry, type ParsedStatement } from '../statements/index.js';
@@ -34,7 +35,11 @@ export function rejected(reason: string, message: string, extra: Record<string, 
 /** Maps parse errors to the SCRAPI-facing codes. */
 function parse(bytes: Uint8Array, maxBytes: number): ParsedStatement {
   try {
-    return parseStatement(bytes, { maxBytes, allowDetached: true });
+    const st = parseStatement(bytes, { maxBytes, allowDetached: true });
+    // RFC 9052 3.1: a critical header the service does not understand makes the statement unacceptable.
+    // The signature is checked over raw bytes below (not verifySign1), so crit is enforced here.
+    checkCrit(st.sign1.protected);
+    return st;
   } catch (e) {
     if (isAtlogError(e, 'ERR_COSE_UNKNOWN_ALG') || isAtlogError(e, 'ERR_STATEMENT_MISSING_ALG')) {
       throw new AtlogError('ERR_REG_BAD_ALG', e.message, { cause: e });

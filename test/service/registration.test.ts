@@ -182,6 +182,10 @@ rules:
       return mldsa.statement(mldsa.genesis(), { key: liar });
     }, 'ERR_REG_BAD_ALG', 'alg_key_mismatch'],
     ['oversized', () => alice.statement(alice.next({ ...toolCall(), action_detail: { tool_name: 'x', parameters_hash: 'a'.repeat(64), pad: 'p'.repeat(5000) } })), 'ERR_REG_TOO_LARGE', undefined],
+    ['unknown critical header', () => buildStatement({
+      key: alice.key, iss: alice.id, sub: `urn:uuid:${alice.sessionId}`, payload: canonicalBytes(alice.next(toolCall())),
+      contentType: AAT_CONTENT_TYPE, extraProtected: new Map<number | string, unknown>([[2, [99]], [99, 'must understand']]),
+    }), 'ERR_REG_MALFORMED', 'ERR_COSE_CRIT_UNSUPPORTED'],
     ['not COSE', () => new TextEncoder().encode('hello'), 'ERR_REG_MALFORMED', undefined],
     ['detached payload', () => {
       const s = decodeSign1(alice.statement(alice.next(toolCall())));
