@@ -302,3 +302,29 @@ describe('rate limiting and admin', () => {
     expect((await call(`${url}/healthz`)).status).toBe(200);
   });
 });
+
+describe('with the embedded TSA (the default)', () => {
+  const agent = makeAgent('ESP256');
+  let url: string;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ url, stop } = await startTestServer([agent], { tsa: 'embedded' }));
+  });
+  afterAll(async () => stop());
+
+  it('anchors checkpoints and serves the TSA root', async () => {
+    expect((await postEntry(url, aatStatement(agent).bytes)).status).toBe(201);
+    let anchored = false;
+    for (let i = 0; i < 100 && !anchored; i++) {
+      const j = await call(`${url}/checkpoint`, { headers: { Accept: 'application/json' } });
+      anchored = (JSON.parse(new TextDecoder().decode(j.body)) as { anchored: boolean }).anchored;
+      if (!anchored) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(anchored).toBe(true);
+    const root = await call(`${url}/tsa/root.pem`);
+    expect(root.status).toBe(200);
+    expect(new TextDecoder().decode(root.body)).toContain('BEGIN CERTIFICATE');
+    const h = await call(`${url}/healthz`);
+    expect(JSON.parse(new TextDecoder().decode(h.body))).toMatchObject({ status: 'ok', unanchoredCheckpoints: 0, timestampersDown: [] });
+  });
+});
