@@ -17,7 +17,7 @@
  */
 import { createHash, randomFillSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -61,14 +61,19 @@ function pct(xs: number[], p: number): number {
 }
 const ms = (x: number): string => (x < 1 ? x.toFixed(3) : x.toFixed(1));
 
-async function timeEach(n: number, f: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
+/** Wall time (ms) of each call and the process CPU time (ms, all threads) spent during it. */
+async function timeEach(n: number, f: () => Promise<unknown>): Promise<{ wall: number[]; cpu: number[] }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < n; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await f();
-    out.push(performance.now() - t);
+    wall.push(performance.now() - t);
+    const cu = process.cpuUsage(c);
+    cpu.push((cu.user + cu.system) / 1000);
   }
-  return out;
+  return { wall, cpu };
 }
 
 /** A full GC before each latency run, so garbage from the previous phase (merkletreejs trees) is not collected inside ours. */
@@ -142,6 +147,10 @@ const rate = (t: AppendTime): string =>
 async function measure(store: LogStore, leafHashes: LeafHashes, o: Options): Promise<void> {
   const n = store.size;
   const root = await store.root();
+  // Let LevelDB finish the compactions the appends started, warm the JIT, then collect garbage: the figures
+  // below are then the operations themselves, not leftovers of the append phase.
+  await new Promise((r) => setTimeout(r, 2000));
+  await timeEach(200, () => store.inclusionProof(rand(n), n));
   gc();
   const rootT = await timeEach(o.samples, () => store.rootAt(1 + rand(n)));
   const incT = await timeEach(o.samples, () => store.inclusionProof(rand(n), n));
@@ -173,13 +182,14 @@ async function measure(store: LogStore, leafHashes: LeafHashes, o: Options): Pro
     for (let k = 0; k < 100; k++) tree.getProof(leaves[(i + k) % n]!, (i + k) % n);
     mt.incWarm.push((performance.now() - w) / 100);
   }
-  const row = (name: string, ours: number[], theirs: number[]): string =>
-    `| ${n.toLocaleString('en')} | ${name} | ${ms(pct(ours, 50))} | ${ms(pct(ours, 99))} | ${ms(pct(theirs, 50))} | ${(pct(theirs, 50) / pct(ours, 50)).toFixed(0)}x | ${(pct(theirs, 50) / pct(ours, 99)).toFixed(0)}x |`;
+  const row = (name: string, ours: { wall: number[]; cpu: number[] }, theirs: number[]): string =>
+    `| ${n.toLocaleString('en')} | ${name} | ${ms(pct(ours.wall, 50))} | ${ms(pct(ours.wall, 99))} | ${ms(pct(ours.cpu, 99))} | ` +
+    `${ms(pct(theirs, 50))} | ${(pct(theirs, 50) / pct(ours.wall, 50)).toFixed(0)}x | ${(pct(theirs, 50) / pct(ours.wall, 99)).toFixed(0)}x |`;
   console.log(row('root (rootAt random size)', rootT, mt.root));
   console.log(row('inclusion proof', incT, mt.inc));
   console.log(row('consistency proof', conT, mt.con));
   gc();
-  console.log(`|   | merkletreejs: build ${ms(pct(mt.build, 50))} ms median of ${reps}; getProof on a prebuilt tree ${(pct(mt.incWarm, 50) * 1000).toFixed(1)} us; roots equal: yes | | | | | |`);
+  console.log(`|   | merkletreejs: build ${ms(pct(mt.build, 50))} ms median of ${reps}; getProof on a prebuilt tree ${(pct(mt.incWarm, 50) * 1000).toFixed(1)} us; roots equal: yes | | | | | | |`);
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -191,8 +201,8 @@ export async function run(args: string[]): Promise<void> {
   const leafHashes = new LeafHashes();
   let store = await LogStore.open(dir);
   const rates: string[] = [];
-  console.log('\n| entries | operation | atlog p50 ms | atlog p99 ms | merkletreejs (rebuild + op) p50 ms | ratio p50 | ratio vs our p99 |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('\n| entries | operation | atlog p50 ms | atlog p99 ms | atlog CPU p99 ms | merkletreejs (rebuild + op) p50 ms | ratio p50 | ratio vs our p99 |');
+  console.log('|---|---|---|---|---|---|---|---|');
   const all: AppendTime = { wallMs: 0, cpuMs: 0, entries: 0 };
   for (const c of checkpoints) {
     const before = store.size;
@@ -205,7 +215,8 @@ export async function run(args: string[]): Promise<void> {
   }
   const total = store.size;
   await store.close();
-  console.log(`\nappend, one batch awaited at a time: ${rate(all)} overall\n  ${rates.join('\n  ')}`);
+  console.log(`\nload average during the run (1/5/15 min): ${loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} cores`);
+  console.log(`append, one batch awaited at a time: ${rate(all)} overall\n  ${rates.join('\n  ')}`);
 
   const entryTotal = total * o.entryBytes;
   const written = dirBytes(dir);

@@ -4,7 +4,7 @@
  * figures only mean something next to it.
  */
 import { existsSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -20,6 +20,7 @@ function machine(): string {
   return [
     `cpu: ${c[0]?.model ?? 'unknown'} x ${c.length} cores`,
     `memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `load average (1/5/15 min): ${loadavg().map((x) => x.toFixed(1)).join(' / ')}`,
     `node: ${process.version} (${process.platform}/${process.arch})`,
     `date: ${new Date().toISOString()}`,
   ].join('\n');
