@@ -63,18 +63,27 @@ function retryAfterMs(res: Response, fallbackMs: number): number {
 
 /**
  * POST /entries, then follow 303 and 302 answers (honouring Retry-After, within `timeoutMs`) until the
- * receipt arrives.
+ * receipt arrives. 429 and 503 answers are retried after their Retry-After, within the same time.
  * @throws AtlogError ERR_HTTP_PROBLEM for a problem answer, ERR_HTTP_TIMEOUT when polling runs out of time,
  *   ERR_HTTP_UNEXPECTED for an answer SCRAPI does not define.
  */
 export async function registerStatement(baseUrl: string, statement: Uint8Array, timeoutMs = 60_000): Promise<Registration> {
   const deadline = Date.now() + timeoutMs;
-  let res = await fetch(new URL('/entries', baseUrl), {
-    method: 'POST',
-    headers: { 'Content-Type': MT_COSE, Accept: `${MT_COSE}, ${MT_PROBLEM_CBOR}` },
-    body: statement,
-    redirect: 'manual',
-  });
+  const post = (): Promise<Response> =>
+    fetch(new URL('/entries', baseUrl), {
+      method: 'POST',
+      headers: { 'Content-Type': MT_COSE, Accept: `${MT_COSE}, ${MT_PROBLEM_CBOR}` },
+      body: statement,
+      redirect: 'manual',
+    });
+  let res = await post();
+  // 429 and 503 are transient (SCRAPI -11 "Client Retry Behavior"): honour Retry-After while time remains.
+  while ((res.status === 429 || res.status === 503) && Date.now() + retryAfterMs(res, 1000) <= deadline) {
+    const wait = retryAfterMs(res, 1000);
+    await res.arrayBuffer();
+    await new Promise((r) => setTimeout(r, wait));
+    res = await post();
+  }
   let polled = false;
   while (res.status === 303 || res.status === 302) {
     polled = true;
