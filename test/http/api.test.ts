@@ -300,6 +300,9 @@ describe('rate limiting and admin', () => {
     expect(limited?.problem?.title).toBe('Too Many Requests');
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await call(`${url}/healthz`)).status).toBe(200);
+    // The client waits out Retry-After instead of failing.
+    const reg = await registerStatement(url, aatStatement(agent).bytes, 10_000);
+    expect(reg.entryId).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 
