@@ -1,4 +1,5 @@
 import { sha256 } from '../crypto/sha256.js';
+import { AtlogError } from '../errors.js';
 import { assertBytes, concatBytes } from '../util/bytes.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './verify.js';
 
@@ -11,14 +12,17 @@ import { verifyTimestampToken, type VerifiedTimestamp } from './verify.js';
 /** COSE header label of an RFC 9921 `3161-ctt` token (unprotected header). */
 export const CTT_LABEL = 270;
 
-/** The CBOR head of a definite-length byte string (RFC 8949 3.1, major type 2), shortest form. */
+/**
+ * The CBOR head of a definite-length byte string (RFC 8949 3.1, major type 2), shortest form.
+ * @throws AtlogError `ERR_INVALID_ARGUMENT` for a negative, fractional or 2^32-or-larger length.
+ */
 export function bstrHead(length: number): Uint8Array {
-  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError('bad length');
+  if (!Number.isSafeInteger(length) || length < 0) throw new AtlogError('ERR_INVALID_ARGUMENT', `bad byte string length ${length}`);
   if (length < 24) return Uint8Array.of(0x40 | length);
   if (length < 0x100) return Uint8Array.of(0x58, length);
   if (length < 0x10000) return Uint8Array.of(0x59, length >> 8, length & 0xff);
   if (length < 0x100000000) return Uint8Array.of(0x5a, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
-  throw new RangeError('signature too long');
+  throw new AtlogError('ERR_INVALID_ARGUMENT', 'signature too long for a 32-bit CBOR length');
 }
 
 /**

@@ -88,8 +88,8 @@ export function children(t: Tlv | Uint8Array): Tlv[] {
 }
 
 /** Decode an OBJECT IDENTIFIER's contents to dotted form. @throws AtlogError `ERR_TSA_MALFORMED` */
-export function decodeOid(t: Tlv): string {
-  if (t.tag !== TAG.OID || t.value.length === 0) throw malformed('expected an OBJECT IDENTIFIER');
+export function decodeOid(t: Tlv | undefined): string {
+  if (!t || t.tag !== TAG.OID || t.value.length === 0) throw malformed('expected an OBJECT IDENTIFIER');
   // Arcs may exceed 2^53 (UUID-derived OIDs under 2.25, X.667): numbers while safe, bigint beyond.
   const parts: Array<number | bigint> = [];
   let acc: number | bigint = 0;
@@ -109,8 +109,8 @@ export function decodeOid(t: Tlv): string {
 }
 
 /** Decode a non-negative INTEGER to bigint. @throws AtlogError `ERR_TSA_MALFORMED` */
-export function decodeUint(t: Tlv): bigint {
-  if (t.tag !== TAG.INTEGER || t.value.length === 0) throw malformed('expected an INTEGER');
+export function decodeUint(t: Tlv | undefined): bigint {
+  if (!t || t.tag !== TAG.INTEGER || t.value.length === 0) throw malformed('expected an INTEGER');
   if (t.value[0]! & 0x80) throw malformed('negative INTEGER where a positive one is required');
   let n = 0n;
   for (const b of t.value) n = (n << 8n) | BigInt(b);
@@ -145,7 +145,10 @@ export function setOf(tag: number, items: Uint8Array[]): Uint8Array {
 
 const OIDS = new Map<string, Uint8Array>();
 
-/** Encode a dotted OID (memoised: the same few OIDs are written into every token). */
+/**
+ * Encode a dotted OID (memoised: the same few OIDs are written into every token).
+ * @throws AtlogError `ERR_INVALID_ARGUMENT` when `dotted` is not a dotted OID.
+ */
 export function oid(dotted: string): Uint8Array {
   const hit = OIDS.get(dotted);
   if (hit) return hit.slice();
@@ -168,7 +171,10 @@ function encodeOid(dotted: string): Uint8Array {
   return tlv(TAG.OID, Uint8Array.from(body));
 }
 
-/** Encode a non-negative bigint as a DER INTEGER (leading 0x00 when the high bit is set). */
+/**
+ * Encode a non-negative bigint as a DER INTEGER (leading 0x00 when the high bit is set).
+ * @throws AtlogError `ERR_INVALID_ARGUMENT` for a negative value.
+ */
 export function uint(n: bigint): Uint8Array {
   if (n < 0n) throw new AtlogError('ERR_INVALID_ARGUMENT', 'negative INTEGER');
   const bytes: number[] = [];

@@ -35,11 +35,11 @@ function pssScheme(params: Tlv | undefined): Scheme {
   for (const p of params ? children(params) : []) {
     const [inner] = children(p);
     if (!inner) continue;
-    if (p.tag === 0xa0) hash = hashOf(decodeOid(children(inner)[0]!));
+    if (p.tag === 0xa0) hash = hashOf(decodeOid(children(inner)[0]));
     else if (p.tag === 0xa1) {
       const [mgfOid, mgfParams] = children(inner);
       if (!mgfOid || decodeOid(mgfOid) !== OID.mgf1 || !mgfParams) throw unsupported('PSS mask generation function');
-      mgfHash = hashOf(decodeOid(children(mgfParams)[0]!));
+      mgfHash = hashOf(decodeOid(children(mgfParams)[0]));
     } else if (p.tag === 0xa2) saltLength = Number(decodeUint(inner));
   }
   if (mgfHash !== hash) throw unsupported('PSS with an MGF1 hash different from the message hash');

@@ -69,7 +69,7 @@ function checkEssCertIds(si: SignerInfoParts, signer: ParsedCert): void {
     if (!first || first.tag !== TAG.SEQUENCE) throw fail('ERR_TSA_ESS_CERT_ID', 'empty signing certificate attribute');
     const parts = children(first);
     let hashAlg: string = OID.sha1;
-    if (isV2) hashAlg = parts[0]?.tag === TAG.SEQUENCE ? decodeOid(children(parts.shift()!)[0]!) : OID.sha256;
+    if (isV2) hashAlg = parts[0]?.tag === TAG.SEQUENCE ? decodeOid(children(parts.shift()!)[0]) : OID.sha256;
     const [certHash, issuerSerial, extra] = parts;
     if (!certHash || certHash.tag !== TAG.OCTET_STRING || extra) throw fail('ERR_TSA_MALFORMED', 'bad ESSCertID');
     if (!equalBytes(certHash.value, digest(hashAlg, signer.der))) {
@@ -146,6 +146,16 @@ async function checkChain(signer: ParsedCert, pool: ParsedCert[], roots: ParsedC
 export async function verifyTimestampToken(token: Uint8Array, opts: VerifyTokenOptions): Promise<VerifiedTimestamp> {
   assertBytes(token, undefined, 'token');
   assertBytes(opts.imprint, 32, 'imprint');
+  try {
+    return await verifyChecked(token, opts);
+  } catch (e) {
+    // Hostile DER must only ever produce coded errors; anything else is a parse path we did not foresee.
+    if (e instanceof AtlogError) throw e;
+    throw new AtlogError('ERR_TSA_MALFORMED', 'the token does not parse', { cause: e });
+  }
+}
+
+async function verifyChecked(token: Uint8Array, opts: VerifyTokenOptions): Promise<VerifiedTimestamp> {
   const roots = normalizeRoots(opts.roots);
   const sd = parseSignedData(token);
   // RFC 3161 2.4.2: a ContentInfo of id-signedData whose eContentType is id-ct-TSTInfo.
@@ -168,7 +178,7 @@ export async function verifyTimestampToken(token: Uint8Array, opts: VerifyTokenO
   }
   // RFC 5652 5.3, 11.1: contentType attribute must equal eContentType.
   const ct = si.signedAttrs.get(OID.contentType);
-  if (!ct || ct.length !== 1 || decodeOid(ct[0]!) !== OID.tstInfo) throw fail('ERR_TSA_CONTENT_TYPE', 'signed contentType attribute is not id-ct-TSTInfo');
+  if (!ct || ct.length !== 1 || decodeOid(ct[0]) !== OID.tstInfo) throw fail('ERR_TSA_CONTENT_TYPE', 'signed contentType attribute is not id-ct-TSTInfo');
   const md = si.signedAttrs.get(OID.messageDigest);
   if (!md || md.length !== 1 || md[0]!.tag !== TAG.OCTET_STRING) throw fail('ERR_TSA_MESSAGE_DIGEST', 'no messageDigest attribute');
   if (!equalBytes(md[0]!.value, digest(si.digestAlgorithm, sd.eContent))) throw fail('ERR_TSA_MESSAGE_DIGEST', 'messageDigest does not match the TSTInfo');
@@ -186,7 +196,8 @@ export async function verifyTimestampToken(token: Uint8Array, opts: VerifyTokenO
   let tsaName: string | undefined;
   if (tst.tsa) {
     const g = readOne(tst.tsa);
-    tsaName = g.tag === 0xa4 ? nameToString(children(g)[0]!.bytes) : undefined;
+    const name = g.tag === 0xa4 ? children(g)[0] : undefined;
+    tsaName = name ? nameToString(name.bytes) : undefined;
   }
   return {
     genTime: tst.genTime,

@@ -208,6 +208,20 @@ describe('tampering', () => {
     );
   });
 
+  it('structural mutations (splices, cuts, inserted bytes) and random bytes only ever give ERR_TSA_* codes', async () => {
+    const mutated = fc
+      .tuple(fc.nat({ max: goodEc.token.length }), fc.nat({ max: 40 }), fc.uint8Array({ maxLength: 12 }))
+      .map(([at, cut, insert]) => new Uint8Array([...goodEc.token.subarray(0, at), ...insert, ...goodEc.token.subarray(Math.min(goodEc.token.length, at + cut))]));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(mutated, fc.uint8Array({ maxLength: 300 })), async (t) => {
+        const c = await code(verifyTimestampToken(t, { imprint, roots: [goodEc.root] }));
+        if (c !== 'OK') expect(c).toMatch(/^ERR_TSA_/);
+        else expect(t).toEqual(goodEc.token); // only the identity mutation may pass
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('openssl token: a changed byte is rejected, or lies in an unused duplicate certificate and changes nothing verified', async () => {
     // openssl ships the TSA certificate twice (signer_cert and certs); flips in the spare copy are harmless.
     const base = await verifyTimestampToken(good.token, { imprint, roots: [rsa.caDer] });
