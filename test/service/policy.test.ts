@@ -178,6 +178,10 @@ rules:
   it('reports YAML and JSON syntax errors with a line', () => {
     expect(codeOf(() => parsePolicy('version: 1\nversion: 1\n', 'p.yaml'))).toBe('ERR_POLICY_SYNTAX');
     expect(codeOf(() => parsePolicy('{"version": 1,,}', 'p.json'))).toBe('ERR_POLICY_SYNTAX');
+    expect(codeOf(() => parsePolicy('version: 1\nrules: *nowhere\n', 'p.yaml'))).toBe('ERR_POLICY_SYNTAX');
+    // an alias bomb: 10 levels of 10 aliases would expand to 10^10 nodes
+    const bomb = ['a0: &a0 [x]', ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`)].join('\n');
+    expect(codeOf(() => parsePolicy(`${bomb}\nversion: 1\n`, 'p.yaml'))).toBe('ERR_POLICY_SYNTAX');
     try {
       parsePolicy('version: 1\nrules: [\n', 'p.yaml');
     } catch (e) {
@@ -227,5 +231,40 @@ describe('policy holder', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"version": 1, "issuers": 3}');
     await expect(PolicyHolder.open(bad, log)).rejects.toMatchObject({ code: 'ERR_POLICY_INVALID' });
+  });
+});
+
+describe('hostile input', () => {
+  it('the rule parser fails only with ERR_POLICY_RULE_SYNTAX and a column inside the rule', async () => {
+    const fc = await import('fast-check');
+    const words = fc.constantFrom('deny', 'require', 'for', 'where', 'and', 'tool_call', '*', '[', ']', ',', '"x*"', '==', '!=', '>=', 'in', 'matches', 'L2', '3', 'a.b', '"', '\\', '~', 'é');
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.array(words, { maxLength: 12 }).map((w) => w.join(' '))), (src) => {
+        try {
+          parseRule(src);
+        } catch (e) {
+          expect(isAtlogError(e, 'ERR_POLICY_RULE_SYNTAX')).toBe(true);
+          const col = (e as { details: { column: number } }).details.column;
+          expect(col).toBeGreaterThanOrEqual(1);
+          expect(col).toBeLessThanOrEqual(Math.max(1, src.length + 1));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('the policy loader fails only with ERR_POLICY_* codes', async () => {
+    const fc = await import('fast-check');
+    const json = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify({ version: 1, ...(typeof v === 'object' && v !== null && !Array.isArray(v) ? v : { rules: v }) }));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), json), (text) => {
+        try {
+          parsePolicy(text, 'fuzz.yaml');
+        } catch (e) {
+          expect(isAtlogError(e) && e.code.startsWith('ERR_POLICY_')).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -247,7 +247,14 @@ export function parsePolicy(text: string, file: string): Policy {
       details: { file, line: pos.line, column: pos.col },
     });
   }
-  return fromData(doc.toJS({ maxAliasCount: 100 }), new Checker(doc, lines, file), file);
+  let data: unknown;
+  try {
+    // Aliases are resolved here: an unresolved one, or an alias bomb beyond 100 expansions, throws.
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new AtlogError('ERR_POLICY_SYNTAX', `${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, details: { file } });
+  }
+  return fromData(data, new Checker(doc, lines, file), file);
 }
 
 /** The built-in default policy (no file). */
