@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes } from '../../src/aat/index.js';
+import { AtlogError } from '../../src/errors.js';
 import { ALG_ES256, ALG_ML_DSA_65 } from '../../src/cose/algorithms.js';
 import { cborDecode, cborEncode, Tag } from '../../src/cose/cbor.js';
 import { HEADER_RECEIPTS } from '../../src/cose/labels.js';
@@ -264,6 +265,38 @@ describe('Hash Envelope AAT records when the policy accepts them', () => {
       verifyAll(svc, entry.entryId, entry.receipts);
       expect(await svc.sessionEntries(a.id, g.session_id)).toEqual([entry.entryId]);
       expect(svc.stats().timestampersDown).toEqual([]);
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
+describe('tampering', () => {
+  it('a statement with any byte changed is refused with an ERR_REG_* code, or is the original entry', async () => {
+    const fc = await import('fast-check');
+    const svc = await openService();
+    try {
+      const a = new Agent();
+      await svc.issuers.add(a.id, a.key.publicKey);
+      const original = a.statement(a.genesis());
+      const { entry } = await register(svc, original);
+      await fc.assert(
+        fc.asyncProperty(fc.nat({ max: original.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, x) => {
+          const t = original.slice();
+          t[at]! ^= x;
+          const size = svc.stats().treeSize;
+          try {
+            const s = await svc.submit(t);
+            expect(s.duplicate).toBe(true);
+            expect(s.entryId).toBe(entry.entryId);
+          } catch (e) {
+            expect(e).toBeInstanceOf(AtlogError);
+            expect((e as AtlogError).code).toMatch(/^ERR_REG_/);
+          }
+          expect(svc.stats().treeSize).toBe(size);
+        }),
+        { numRuns: 300 },
+      );
     } finally {
       await svc.close();
     }
