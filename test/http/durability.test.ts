@@ -31,7 +31,8 @@ interface Seen {
 interface Head {
   size: number;
   root: Uint8Array;
-  sth: Uint8Array;
+  /** Every signed tree head of the checkpoint (P-256, ML-DSA-65). */
+  sths: Uint8Array[];
 }
 
 /** A deterministic PRNG, so a failing run can be replayed. */
@@ -50,7 +51,7 @@ async function checkpoint(url: string): Promise<Head | undefined> {
   const a = await call(`${url}/checkpoint`);
   if (a.status !== 200) return undefined;
   const m = cborDecode(a.body) as Map<string, unknown>;
-  return { size: m.get('treeSize') as number, root: m.get('root') as Uint8Array, sth: (m.get('signedTreeHeads') as Uint8Array[])[0]! };
+  return { size: m.get('treeSize') as number, root: m.get('root') as Uint8Array, sths: m.get('signedTreeHeads') as Uint8Array[] };
 }
 
 describe('durability: SIGKILL at random moments', () => {
@@ -79,15 +80,25 @@ describe('durability: SIGKILL at random moments', () => {
           try {
             const a = await postEntry(url, aatStatement(agent).bytes);
             if (a.status === 201) receipted.push({ entryId: (a.headers.get('location') ?? '').slice('/entries/'.length), receipt: a.body });
-            if (rand() < 0.1) {
-              const h = await checkpoint(url);
-              if (h) heads.push(h);
-            }
           } catch {
             return; // connection refused or reset: the server is gone
           }
         }
       });
+      // A watcher samples the signed tree heads, as an auditor or witness would.
+      clients.push(
+        (async () => {
+          while (alive) {
+            try {
+              const h = await checkpoint(url);
+              if (h) heads.push(h);
+              await new Promise((r) => setTimeout(r, 15));
+            } catch {
+              return;
+            }
+          }
+        })(),
+      );
       await new Promise((r) => setTimeout(r, 50 + Math.floor(rand() * 400)));
       server.child.kill('SIGKILL');
       await server.exited;
@@ -119,7 +130,8 @@ describe('durability: SIGKILL at random moments', () => {
         const prev = bySize.get(h.size);
         if (prev) {
           expect(toHex(h.root)).toBe(toHex(prev.root));
-          expect(equalBytes(h.sth, prev.sth)).toBe(true);
+          expect(h.sths.length).toBe(prev.sths.length);
+          h.sths.forEach((sth, i) => expect(equalBytes(sth, prev.sths[i]!)).toBe(true));
         } else bySize.set(h.size, h);
       }
       for (const h of bySize.values()) {
