@@ -97,26 +97,20 @@ interface PhaseResult {
   max: number;
 }
 
-async function phase(name: string, url: string, bodies: Buffer[], connections: number): Promise<PhaseResult> {
+/**
+ * One autocannon run of `amount` requests. With `bodies`, each request POSTs the next statement; without,
+ * it GETs `/healthz` (the baseline: the same server's plain HTTP + express cost, no registration work).
+ */
+async function phase(name: string, url: string, bodies: Buffer[] | undefined, connections: number, amount = bodies?.length ?? 0): Promise<PhaseResult> {
   let next = 0;
-  const result = await autocannon({
-    url,
-    connections: Math.min(connections, bodies.length),
-    amount: bodies.length,
-    timeout: 30,
-    requests: [
-      {
-        method: 'POST',
-        path: '/entries',
-        headers: { 'content-type': 'application/cose' },
-        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] }),
-      },
-    ],
-  });
-  const created = result.statusCodeStats?.['201']?.count ?? 0;
+  const request = bodies
+    ? { method: 'POST' as const, path: '/entries', headers: { 'content-type': 'application/cose' }, setupRequest: (req: object) => ({ ...req, body: bodies[next++ % bodies.length] }) }
+    : { method: 'GET' as const, path: '/healthz' };
+  const result = await autocannon({ url, connections: Math.min(connections, amount), amount, timeout: 30, requests: [request] });
+  const created = bodies ? (result.statusCodeStats?.['201']?.count ?? 0) : (result.statusCodeStats?.['200']?.count ?? 0);
   return {
     name,
-    statements: bodies.length,
+    statements: amount,
     created,
     other: result.non2xx,
     errors: result.errors + result.timeouts,
@@ -151,6 +145,7 @@ export async function run(argv: readonly string[] = []): Promise<void> {
   try {
     // A short warm-up so JIT and LevelDB compaction do not count against the first phase.
     await phase('warm-up', url, statements(classic, 200), 8);
+    results.push(await phase('baseline: GET /healthz', url, undefined, a.connections, Math.max(1000, a.esp256)));
     results.push(await phase('ESP256', url, classicBodies, a.connections));
     results.push(await phase('ML-DSA-65', url, pqBodies, a.connections));
   } finally {
@@ -162,7 +157,7 @@ export async function run(argv: readonly string[] = []): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`\nHTTP registration benchmark, ${new Date().toISOString()}, ${availableParallelism()} cores (${cpu}), node ${process.version}`);
   console.log(`connections ${a.connections}, tsa ${a.tsa}, batch size ${a.batchSize ?? 'default'}, batch delay ${a.batchDelay ?? 'default'} ms\n`);
-  console.log('| agent key | statements | 201 | other | errors | seconds | registrations/s | p50 ms | p90 ms | p99 ms | max ms |');
+  console.log('| phase | requests | 201 (200 for the baseline) | other | errors | seconds | per second | p50 ms | p90 ms | p99 ms | max ms |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(`| ${r.name} | ${r.statements} | ${r.created} | ${r.other} | ${r.errors} | ${r.seconds.toFixed(1)} | ${Math.round(r.perSecond)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} |`);
