@@ -1,7 +1,7 @@
-import { AtlogError } from '../errors.js';
-import { CWT_ISS, CWT_SUB, HEADER_ALG, HEADER_CWT_CLAIMS, HEADER_KID, HEADER_RECEIPTS, HEADER_X5CHAIN, HEADER_X5T } from '../cose/labels.js';
-import { decodeSign1, type Sign1 } from '../cose/sign1.js';
-import { entryHash, registrationEntry } from '../statements/index.js';
+import { AtlogError, isAtlogError } from '../errors.js';
+import { HEADER_RECEIPTS, HEADER_X5CHAIN, HEADER_X5T } from '../cose/labels.js';
+import type { Sign1 } from '../cose/sign1.js';
+import { entryHash, parseStatement, registrationEntry, type ParsedStatement } from '../statements/index.js';
 
 /**
  * What the verifier needs from a Signed / Transparent Statement: its decoded form, the header facts it reports,
@@ -18,29 +18,21 @@ export interface StatementFacts {
 }
 
 /**
- * Decode a statement and check the RFC 9943 headers the verifier relies on: alg, CWT claims with text iss and
- * sub. A missing kid is tolerated (the published scitt-rfc9162 statements have none): the issuer key is then
- * chosen by algorithm among the keys the auditor supplied.
- * @throws AtlogError ERR_STATEMENT_MALFORMED.
+ * Decode a statement and apply the RFC 9943 header profile (and RFC 9995 rules for Hash Envelopes) through
+ * src/statements' parseStatement. A missing kid is tolerated (the published scitt-rfc9162 statements have
+ * none): the issuer key is then chosen by algorithm among the keys the auditor supplied.
+ * @throws AtlogError ERR_STATEMENT_MALFORMED (not a COSE_Sign1), parseStatement's ERR_STATEMENT_* header codes
+ *   (e.g. ERR_STATEMENT_MISSING_CWT, ERR_STATEMENT_MISSING_ISS, ERR_STATEMENT_PAYLOAD_MISSING).
  */
 export function statementFacts(bytes: Uint8Array): StatementFacts {
-  let sign1: Sign1;
+  let p: ParsedStatement;
   try {
-    sign1 = decodeSign1(bytes);
+    p = parseStatement(bytes, { allowMissingKid: true });
   } catch (e) {
+    if (isAtlogError(e) && e.code.startsWith('ERR_STATEMENT_')) throw e;
     throw new AtlogError('ERR_STATEMENT_MALFORMED', 'statement is not a tagged COSE_Sign1', { cause: e });
   }
-  const p = sign1.protected;
-  const alg = p.get(HEADER_ALG);
-  if (typeof alg !== 'number') throw new AtlogError('ERR_STATEMENT_MALFORMED', 'statement has no integer alg (1) in its protected header');
-  const cwt = p.get(HEADER_CWT_CLAIMS);
-  if (!(cwt instanceof Map)) throw new AtlogError('ERR_STATEMENT_MALFORMED', 'statement has no CWT claims (15) in its protected header');
-  const issuer = cwt.get(CWT_ISS);
-  const subject = cwt.get(CWT_SUB);
-  if (typeof issuer !== 'string' || typeof subject !== 'string') throw new AtlogError('ERR_STATEMENT_MALFORMED', 'CWT claims need text iss (1) and sub (2)');
-  if (sign1.payload === null) throw new AtlogError('ERR_STATEMENT_MALFORMED', 'statement payload is detached; the registered statement must carry it');
-  const kid = p.get(HEADER_KID);
-  return { sign1, alg, issuer, subject, kid: kid instanceof Uint8Array ? kid : undefined, contentType: p.get(3) };
+  return { sign1: p.sign1, alg: p.alg, issuer: p.iss, subject: p.sub, kid: p.kid, contentType: p.contentType };
 }
 
 /** True when the statement names its key by certificate (x5chain / x5t) rather than kid. */

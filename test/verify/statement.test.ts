@@ -66,10 +66,12 @@ describe('verifyTransparentStatement', () => {
     expect(lenient.checks[1]).toMatchObject({ name: 'statement.signature', ok: true });
   });
 
-  it('malformed statements fail at decode with ERR_STATEMENT_MALFORMED', async () => {
-    for (const bad of [new Uint8Array([1, 2, 3]), NO_CLAIMS]) {
-      expect(await verifyTransparentStatement({ statement: bad, serviceKeys })).toMatchObject({ valid: false, failure: { code: 'ERR_STATEMENT_MALFORMED' } });
-    }
+  it.each([
+    ['not a COSE_Sign1', new Uint8Array([1, 2, 3]), 'ERR_STATEMENT_MALFORMED'],
+    ['no CWT claims (RFC 9943 header profile)', NO_CLAIMS, 'ERR_STATEMENT_MISSING_CWT'],
+  ])('statement problems fail at decode: %s', async (_n, bad, want) => {
+    expect(await verifyTransparentStatement({ statement: bad, serviceKeys })).toMatchObject({ valid: false, failure: { code: want } });
+    expect((await verifyTransparentStatement({ statement: bad, serviceKeys })).checks).toHaveLength(1);
   });
 });
 
