@@ -45,9 +45,9 @@ export interface Timestampers {
 
 /**
  * Build the Timestampers for `--tsa` / `--tsa-root`.
- * @throws AtlogError `ERR_TSA_CONFIG` for an empty or unknown `tsa` entry, or external URLs without roots;
- *   `ERR_TSA_MALFORMED` when a root file holds no certificate; `ERR_TSA_STORE` for a damaged embedded TSA;
- *   node:fs errors when a root file cannot be read.
+ * @throws AtlogError `ERR_TSA_CONFIG` for an empty or unknown `tsa` entry, external URLs without roots, or a
+ *   root file that cannot be read; `ERR_TSA_MALFORMED` when a root file holds no certificate; `ERR_TSA_STORE`
+ *   for a damaged embedded TSA.
  */
 export async function createTimestampers(opts: CreateTimestampersOptions): Promise<Timestampers> {
   const entries = opts.tsa.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -55,7 +55,13 @@ export async function createTimestampers(opts: CreateTimestampersOptions): Promi
   if (entries.includes('none') && entries.length > 1) throw new AtlogError('ERR_TSA_CONFIG', '--tsa none cannot be combined with other TSAs');
   const externalRoots: Uint8Array[] = [];
   for (const file of opts.tsaRoots ?? []) {
-    for (const c of normalizeRoots([await readFile(file, 'utf8')])) externalRoots.push(c.der);
+    let pem: string;
+    try {
+      pem = await readFile(file, 'utf8');
+    } catch (e) {
+      throw new AtlogError('ERR_TSA_CONFIG', `cannot read the TSA root file ${file}`, { cause: e });
+    }
+    for (const c of normalizeRoots([pem])) externalRoots.push(c.der);
   }
   const timestampers: Timestamper[] = [];
   let embedded: EmbeddedTsa | undefined;

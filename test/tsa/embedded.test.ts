@@ -164,6 +164,13 @@ describe('createTimestampers', () => {
     expect(r.roots).toEqual([r.embedded!.rootDer, a.rootDer, b.rootDer]);
   });
 
+  it('a missing root file is ERR_TSA_CONFIG; a file without a certificate is ERR_TSA_MALFORMED', async () => {
+    const url = 'http://127.0.0.1:1/a';
+    await expect(createTimestampers({ tsa: url, tsaRoots: [join(dir, 'nope.pem')], dataDir: dir })).rejects.toMatchObject({ code: 'ERR_TSA_CONFIG' });
+    writeFileSync(join(dir, 'empty.pem'), 'not a certificate\n');
+    await expect(createTimestampers({ tsa: url, tsaRoots: [join(dir, 'empty.pem')], dataDir: dir })).rejects.toMatchObject({ code: 'ERR_TSA_MALFORMED' });
+  });
+
   it('rejects empty, unknown and mixed-with-none values with ERR_TSA_CONFIG', async () => {
     for (const tsa of ['', 'ftp://x', 'none,embedded', 'sometimes']) {
       await expect(createTimestampers({ tsa, dataDir: dir })).rejects.toMatchObject({ code: 'ERR_TSA_CONFIG' });
