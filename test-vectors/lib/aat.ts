@@ -15,7 +15,8 @@ export function at(second: number): string {
 }
 
 /** A session: genesis, tool_call, tool_response, decision, then optionally `extra` records, then session_end. */
-export function session(agent: string, name: string, opts: { delegatedBy?: DelegatedBy; delegateTo?: string; end?: boolean } = {}): AatRecord[] {
+export function session(agent: string, name: string, opts: { delegatedBy?: DelegatedBy; delegateTo?: string; end?: boolean; start?: number } = {}): AatRecord[] {
+  const t0 = opts.start ?? 0; // delegates start after their delegation (src/aat checks the time order)
   const sid = uuidOf(`${name} session`);
   const g = genesisRecord({
     agentId: agent,
@@ -23,12 +24,12 @@ export function session(agent: string, name: string, opts: { delegatedBy?: Deleg
     trustLevel: 'L2',
     sessionId: sid,
     recordId: uuidOf(`${name} 0`),
-    timestamp: at(0),
+    timestamp: at(t0),
     ...(opts.delegatedBy ? { delegatedBy: opts.delegatedBy } : {}),
   });
   const recs: AatRecord[] = [g];
   const push = (f: Parameters<typeof nextRecord>[1]): AatRecord => {
-    const r = nextRecord(recs[recs.length - 1]!, { ...f, record_id: uuidOf(`${name} ${recs.length}`), timestamp: at(recs.length) });
+    const r = nextRecord(recs[recs.length - 1]!, { ...f, record_id: uuidOf(`${name} ${recs.length}`), timestamp: at(t0 + recs.length) });
     recs.push(r);
     return r;
   };
@@ -37,11 +38,11 @@ export function session(agent: string, name: string, opts: { delegatedBy?: Deleg
   if (opts.delegateTo) {
     push({
       action_type: 'delegation',
-      action_detail: { delegate_agent_id: opts.delegateTo, delegate_trust_level: 'L1', task_description_hash: toHex(sha256(new TextEncoder().encode(`${name} task`))) },
+      action_detail: { delegate_agent_id: opts.delegateTo, delegate_trust_level: 'L2', task_description_hash: toHex(sha256(new TextEncoder().encode(`${name} task`))) },
     });
   }
   push({ action_type: 'decision', action_detail: { decision_type: 'answer' } });
-  if (opts.end !== false) recs.push(sessionEndRecord(recs, { record_id: uuidOf(`${name} ${recs.length}`), timestamp: at(recs.length) }));
+  if (opts.end !== false) recs.push(sessionEndRecord(recs, { record_id: uuidOf(`${name} ${recs.length}`), timestamp: at(t0 + recs.length) }));
   return recs;
 }
 

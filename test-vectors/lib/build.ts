@@ -206,17 +206,17 @@ export async function buildVectors(): Promise<{ files: Map<string, Uint8Array>; 
   const aB = bundleOf('delegation/a.bundle', agents.a, A, aRecs);
   const delA = aRecs.find((r) => r.action_type === 'delegation')!;
   const entryOf = (st: Uint8Array): string => toHex(entryHash(registrationEntry(st)));
-  const bRecs = session(B, 'deleg b', { delegateTo: C, delegatedBy: { agent_id: A, record_id: delA.record_id, entry: entryOf(aB.sts[aRecs.indexOf(delA)]!) } });
+  const bRecs = session(B, 'deleg b', { start: 100, delegateTo: C, delegatedBy: { agent_id: A, record_id: delA.record_id, entry: entryOf(aB.sts[aRecs.indexOf(delA)]!) } });
   const bB = bundleOf('delegation/b.bundle', agents.b, B, bRecs);
   const delB = bRecs.find((r) => r.action_type === 'delegation')!;
-  bundleOf('delegation/c.bundle', agents.c, C, session(C, 'deleg c', { delegatedBy: { agent_id: B, record_id: delB.record_id, entry: entryOf(bB.sts[bRecs.indexOf(delB)]!) } }));
-  bundleOf('delegation/c-wrong-entry.bundle', agents.c, C, session(C, 'deleg c wrong', { delegatedBy: { agent_id: B, record_id: delB.record_id, entry: '11'.repeat(32) } }));
+  bundleOf('delegation/c.bundle', agents.c, C, session(C, 'deleg c', { start: 200, delegatedBy: { agent_id: B, record_id: delB.record_id, entry: entryOf(bB.sts[bRecs.indexOf(delB)]!) } }));
+  bundleOf('delegation/c-wrong-entry.bundle', agents.c, C, session(C, 'deleg c wrong', { start: 200, delegatedBy: { agent_id: B, record_id: delB.record_id, entry: '11'.repeat(32) } }));
   const dcase = (id: string, description: string, names: string[], expect: Case['expect']): void => {
     manifest.push({ id, kind: 'bundle', description, files: { bundle: names.map((n) => `delegation/${n}.bundle`), serviceKey: SERVICE, issuerKey: AGENTS }, expect });
   };
   dcase('delegation-valid', 'A delegates to B, B delegates to C', ['a', 'b', 'c'], { valid: true });
   dcase('delegation-any-order', 'the same chain, bundles given in another order', ['c', 'a', 'b'], { valid: true });
-  dcase('delegation-missing-middle', "B's bundle is missing", ['a', 'c'], { valid: false, code: 'ERR_DELEGATION_MISSING' });
+  dcase('delegation-missing-middle', "B's bundle is missing", ['a', 'c'], { valid: false, code: 'ERR_DELEGATION_MISSING_DELEGATION' });
   dcase('delegation-wrong-entry', "C's delegated_by.entry is not the log entry of B's delegation record", ['a', 'b', 'c-wrong-entry'], { valid: false, code: 'ERR_DELEGATION_ENTRY_MISMATCH' });
 
   // ---- consistency ----
