@@ -27,7 +27,7 @@ describe('test-vectors/manifest.json', () => {
   it('covers every kind and algorithm it promises', () => {
     const ids = manifest.cases.map((c) => c.id);
     for (const alg of ['ESP256', 'ES256', 'Ed25519', 'ES384', 'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87']) expect(ids).toContain(`statement-${alg}`);
-    for (const k of ['edited', 'removed', 'reordered', 'forked', 'duplicate', 'timestamp-regression', 'bad-session-hash', 'after-end', 'no-genesis']) expect(ids).toContain(`session-${k}`);
+    for (const k of ['edited', 'removed', 'reordered', 'forked', 'duplicate', 'timestamp-regression', 'bad-session-hash', 'after-end', 'no-genesis', 'invalid-record']) expect(ids).toContain(`session-${k}`);
     expect(ids).toContain('delegation-valid');
     expect(ids).toContain('consistency-valid');
     expect(manifest.cases.filter((c) => c.expect.valid).length).toBeGreaterThan(5);
