@@ -24,6 +24,9 @@ export interface HttpTsaClientOptions {
   fetch?: typeof globalThis.fetch;
 }
 
+/** Largest TimeStampResp accepted (tokens with a long certificate chain stay well under 64 KiB). */
+const MAX_REPLY_BYTES = 1 << 20;
+
 const RETRYABLE = new Set(['ERR_TSA_UNREACHABLE', 'ERR_TSA_TIMEOUT', 'ERR_TSA_HTTP', 'ERR_TSA_STATUS']);
 
 export class HttpTsaClient implements Timestamper {
@@ -57,7 +60,8 @@ export class HttpTsaClient implements Timestamper {
    * Obtain a verified token for a 32-byte SHA-256 imprint.
    * @throws AtlogError `ERR_TSA_UNREACHABLE` (network), `ERR_TSA_TIMEOUT`, `ERR_TSA_HTTP` (status other than 200),
    *   `ERR_TSA_STATUS` (not granted) once retries are spent; verification codes (`ERR_TSA_NONCE_MISMATCH`,
-   *   `ERR_TSA_BAD_SIGNATURE`, ...) at once, without retrying; `ERR_INVALID_ARGUMENT` for a bad imprint.
+   *   `ERR_TSA_BAD_SIGNATURE`, ...) and `ERR_TSA_MALFORMED` (also for a reply over 1 MiB) at once, without
+   *   retrying; `ERR_INVALID_ARGUMENT` for a bad imprint.
    */
   async timestamp(imprint: Uint8Array): Promise<Uint8Array> {
     assertBytes(imprint, 32, 'imprint');
@@ -86,11 +90,18 @@ export class HttpTsaClient implements Timestamper {
         body: req.der,
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
+      // A token is a few KB; refuse to buffer a hostile or broken TSA's gigabytes.
+      if (Number(res.headers.get('content-length') ?? 0) > MAX_REPLY_BYTES) {
+        await res.body?.cancel();
+        throw new AtlogError('ERR_TSA_MALFORMED', `TSA ${this.url} reply exceeds ${MAX_REPLY_BYTES} bytes`);
+      }
       body = new Uint8Array(await res.arrayBuffer());
     } catch (e) {
+      if (e instanceof AtlogError) throw e;
       const timeout = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
       throw new AtlogError(timeout ? 'ERR_TSA_TIMEOUT' : 'ERR_TSA_UNREACHABLE', `TSA ${this.url} ${timeout ? 'timed out' : 'is unreachable'}`, { cause: e });
     }
+    if (body.length > MAX_REPLY_BYTES) throw new AtlogError('ERR_TSA_MALFORMED', `TSA ${this.url} reply exceeds ${MAX_REPLY_BYTES} bytes`);
     if (res.status !== 200) {
       throw new AtlogError('ERR_TSA_HTTP', `TSA ${this.url} answered HTTP ${res.status}`, {
         details: { status: res.status, retryable: res.status === 429 || res.status >= 500 },

@@ -91,6 +91,14 @@ describe('HttpTsaClient failures', () => {
     }
   });
 
+  it('a reply over 1 MiB -> ERR_TSA_MALFORMED, without retrying', async () => {
+    let calls = 0;
+    const big: typeof fetch = async () => (calls++, new Response(new Uint8Array((1 << 20) + 1), { status: 200 }));
+    const c = new HttpTsaClient('http://tsa.invalid/', { roots: [fx.caPem], retries: 2, backoffMs: 1, fetch: big });
+    await expect(c.timestamp(new Uint8Array(32))).rejects.toMatchObject({ code: 'ERR_TSA_MALFORMED' });
+    expect(calls).toBe(1);
+  });
+
   it('configuration errors -> ERR_TSA_CONFIG', () => {
     for (const [url, roots] of [['ftp://x/', [fx.caPem]], ['not a url', [fx.caPem]], ['http://x/', []]] as const) {
       expect(() => new HttpTsaClient(url, { roots })).toThrow(expect.objectContaining({ code: 'ERR_TSA_CONFIG' }));
