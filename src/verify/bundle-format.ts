@@ -1,5 +1,7 @@
 import { AtlogError } from '../errors.js';
 import { cborDecode, cborEncode } from '../cose/cbor.js';
+import { encodeSignedTreeHead, issueInclusionReceipt, type SignedTreeHead } from '../receipts/index.js';
+import { toTransparentStatement } from '../statements/index.js';
 
 /**
  * The session export bundle (spec/bundle.md), served at GET /agents/{agent}/sessions/{session}/bundle as
@@ -62,4 +64,36 @@ export function decodeBundle(bytes: Uint8Array): SessionBundle {
     throw bad('"statements" must be a non-empty array of bstr');
   }
   return { version, agent, session, checkpoint, statements: statements as Uint8Array[] };
+}
+
+/** One registered statement of the session, with its place in the checkpoint's tree. */
+export interface BundleEntry {
+  /** The registered statement (or its registration entry) as stored in the log. */
+  statement: Uint8Array;
+  leafIndex: number;
+  /** Inclusion proof of `leafIndex` in the tree of the checkpoint's size. */
+  proof: Uint8Array[];
+}
+
+/**
+ * Assemble a session bundle the way spec/bundle.md asks the exporter to: the first tree head (P-256 by
+ * convention) becomes the checkpoint with its root attached, and every statement gets one receipt per tree head
+ * of that checkpoint (all tree heads must be of the same size and root), plus the checkpoint's timestamps.
+ * @throws AtlogError ERR_INVALID_ARGUMENT for an empty session or tree heads of different trees.
+ */
+export function assembleBundle(o: {
+  agent: string;
+  session: string;
+  treeHeads: readonly SignedTreeHead[];
+  entries: readonly BundleEntry[];
+  timestamps?: Uint8Array[];
+}): Uint8Array {
+  const [first] = o.treeHeads;
+  if (!first || o.entries.length === 0) throw new AtlogError('ERR_INVALID_ARGUMENT', 'a bundle needs a tree head and at least one statement');
+  if (o.treeHeads.some((h) => h.treeSize !== first.treeSize || h.root.some((x, i) => x !== first.root[i]))) {
+    throw new AtlogError('ERR_INVALID_ARGUMENT', 'all tree heads of a bundle must sign the same tree');
+  }
+  const ts = o.timestamps ? { timestamps: o.timestamps } : {};
+  const statements = o.entries.map((e) => toTransparentStatement(e.statement, o.treeHeads.map((h) => issueInclusionReceipt(h, e.leafIndex, e.proof, ts))));
+  return encodeBundle({ version: BUNDLE_VERSION, agent: o.agent, session: o.session, checkpoint: encodeSignedTreeHead(first, { ...ts, attachRoot: true }), statements });
 }

@@ -5,6 +5,6 @@ export { verifyTransparentStatement, type VerifyStatementOptions, type Statement
 export { statementEntryHash, statementFacts, embeddedReceipts, type StatementFacts } from './entry.js';
 export { ccfTrustStoreKeys } from './ccf-trust.js';
 export { verifyTreeHeadConsistency, verifyCheckpoint, type VerifyConsistencyOptions } from './consistency.js';
-export { encodeBundle, decodeBundle, BUNDLE_VERSION, type SessionBundle } from './bundle-format.js';
+export { encodeBundle, decodeBundle, assembleBundle, BUNDLE_VERSION, type SessionBundle, type BundleEntry } from './bundle-format.js';
 export { verifySessionBundle, type BundleVerifyOptions, type SessionReport } from './session.js';
 export { verifyDelegation } from './delegation.js';

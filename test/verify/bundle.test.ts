@@ -4,7 +4,7 @@ import { cborEncode } from '../../src/cose/cbor.js';
 import { generateKey, type PrivateKey } from '../../src/keys/index.js';
 import { encodeSignedTreeHead, issueInclusionReceipt, signTreeHead } from '../../src/receipts/index.js';
 import { AAT_CONTENT_TYPE, buildStatement, entryHash, registrationEntry, toTransparentStatement } from '../../src/statements/index.js';
-import { decodeBundle, encodeBundle, verifySessionBundle, verifyDelegation } from '../../src/verify/index.js';
+import { assembleBundle, decodeBundle, encodeBundle, verifySessionBundle, verifyDelegation } from '../../src/verify/index.js';
 import { MemoryTree } from '../../test-vectors/tree.js';
 import { isAtlogError } from '../../src/errors.js';
 
@@ -117,5 +117,24 @@ describe('checkpoints in the GET /checkpoint map form', () => {
     expect(c(() => verifyCheckpoint(map(t.rootAt(2)), [svc.publicKey]))).toBe('ERR_RECEIPT_BAD_SIGNATURE');
     expect(c(() => verifyCheckpoint(map(t.rootAt()), [generateKey('ES256').publicKey]))).toBe('ERR_RECEIPT_UNKNOWN_KEY');
     expect(c(() => verifyCheckpoint(enc(new Map([['treeSize', 3]])), [svc.publicKey]))).toBe('ERR_RECEIPT_MALFORMED');
+  });
+});
+
+describe('assembleBundle (what the service uses to export a session)', () => {
+  it('builds a bundle that verifies, with one receipt per tree head', async () => {
+    const recs = records(4);
+    const sts = recs.map((r) => buildStatement({ key: agentKey, iss: AGENT, sub: `urn:uuid:${r.session_id}`, payload: canonicalBytes(r), contentType: AAT_CONTENT_TYPE }));
+    const other = buildStatement({ key: agentKey, iss: AGENT, sub: 'urn:uuid:other', payload: new Uint8Array([1]), contentType: 'application/octet-stream' });
+    const t = new MemoryTree([other, ...sts].map((s) => entryHash(registrationEntry(s))));
+    const ml = generateKey('ML-DSA-65');
+    const heads = [svc, ml].map((key) => signTreeHead({ key, issuer: 'https://log.example', treeSize: t.size, root: t.rootAt() }));
+    const entries = await Promise.all(sts.map(async (statement, i) => ({ statement, leafIndex: i + 1, proof: await t.inclusion(i + 1) })));
+    const bytes = assembleBundle({ agent: AGENT, session: recs[0]!.session_id, treeHeads: heads, entries });
+    const r = await verifySessionBundle(bytes, { ...opts, serviceKeys: [svc.publicKey, ml.publicKey], requireAlgs: [-7, -49] });
+    expect(r.valid).toBe(true);
+    expect(decodeBundle(bytes).statements).toHaveLength(4);
+    const otherTree = signTreeHead({ key: svc, issuer: 'https://log.example', treeSize: 2, root: t.rootAt(2) });
+    expect(() => assembleBundle({ agent: AGENT, session: 's', treeHeads: [heads[0]!, otherTree], entries })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => assembleBundle({ agent: AGENT, session: 's', treeHeads: heads, entries: [] })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
   });
 });
