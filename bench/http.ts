@@ -42,8 +42,8 @@ function parseArgs(argv: readonly string[]): Args {
   };
   const quick = argv.includes('--quick');
   return {
-    esp256: Number(get('esp256') ?? (quick ? 2000 : 30_000)),
-    mldsa: Number(get('mldsa') ?? (quick ? 500 : 5_000)),
+    esp256: Number(get('esp256') ?? (quick ? 2000 : 20_000)),
+    mldsa: Number(get('mldsa') ?? (quick ? 500 : 3_000)),
     connections: Number(get('connections') ?? 64),
     batchSize: get('batch-size'),
     batchDelay: get('batch-delay'),
