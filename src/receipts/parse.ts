@@ -1,5 +1,4 @@
 import { AtlogError } from '../errors.js';
-import { algById } from '../cose/algorithms.js';
 import { cborDecode, isTag } from '../cose/cbor.js';
 import { HEADER_3161_CTT, HEADER_ALG, HEADER_CRIT, HEADER_CWT_CLAIMS, HEADER_KID, HEADER_VDP, HEADER_VDS, CWT_IAT, CWT_ISS } from '../cose/labels.js';
 import { decodeSign1 } from '../cose/sign1.js';
@@ -31,6 +30,7 @@ export interface ParsedReceipt {
 /** Protected labels atlog understands, so a `crit` listing only these is acceptable (RFC 9052 3.1). */
 const UNDERSTOOD = new Set<unknown>([HEADER_ALG, HEADER_KID, HEADER_CWT_CLAIMS, HEADER_VDS, HEADER_TREE_SIZE]);
 
+/** An ERR_RECEIPT_MALFORMED error naming what is wrong. */
 export function malformed(detail: string, cause?: unknown): AtlogError {
   return new AtlogError('ERR_RECEIPT_MALFORMED', detail, cause === undefined ? {} : { cause });
 }
@@ -142,7 +142,3 @@ export function hashPath(v: unknown, what: string): Uint8Array[] {
   return v as Uint8Array[];
 }
 
-/** True when atlog can verify signatures of this COSE algorithm. */
-export function knownAlg(alg: number): boolean {
-  return algById(alg) !== undefined;
-}

@@ -3,12 +3,17 @@
  * (action-state-group/scitt-cose `expected.json`) to atlog's. docs/auditor.md explains each code.
  */
 
-/** Statement-level codes the verifier itself raises. */
+/** The issuer's signature does not verify with any given issuer key. */
 export const ERR_STATEMENT_BAD_SIGNATURE = 'ERR_STATEMENT_BAD_SIGNATURE';
+/** No given issuer key has the statement's algorithm. */
 export const ERR_STATEMENT_UNKNOWN_KEY = 'ERR_STATEMENT_UNKNOWN_KEY';
+/** No receipt given and none under label 394. */
 export const ERR_VERIFY_NO_RECEIPT = 'ERR_VERIFY_NO_RECEIPT';
+/** An issuer signature was required (requireIssuerSignature) but no issuer key was given. */
 export const ERR_VERIFY_NO_ISSUER_KEY = 'ERR_VERIFY_NO_ISSUER_KEY';
+/** TSA roots were given but a receipt carries no 3161-ctt token. */
 export const ERR_VERIFY_NO_TIMESTAMP = 'ERR_VERIFY_NO_TIMESTAMP';
+/** requireAlgs names an algorithm no verified receipt uses. */
 export const ERR_VERIFY_MISSING_ALG = 'ERR_VERIFY_MISSING_ALG';
 
 /** scitt-rfc9162 `failure_code` -> atlog report `failure.code` (1:1; test/vectors asserts it). */
