@@ -7,6 +7,7 @@ import { decodeSign1 } from '../../src/cose/sign1.js';
 import { importCoseKey, importCoseKeySet, type PublicKey } from '../../src/keys/index.js';
 import { verifyConsistencyReceipt, verifyReceipt } from '../../src/receipts/index.js';
 import { fromBase64Url, fromHex, toBase64Url } from '../../src/util/bytes.js';
+import { verifySessionBundle } from '../../src/verify/index.js';
 import { aatStatement, call, makeAgent, postEntry, startTestServer, treeSize, type Agent } from './helpers.js';
 
 const CBOR = 'application/cbor';
@@ -163,6 +164,16 @@ describe('SCRAPI resources on a real server', () => {
     const none = await call(`${url}/agents/${encodeURIComponent(agent.agentId)}/sessions/00000000-0000-4000-8000-000000000000`);
     expect(none.status).toBe(404);
     expect(none.problem?.title).toBe('Not Found');
+
+    const b = await call(`${url}/agents/${encodeURIComponent(agent.agentId)}/sessions/${record.session_id}/bundle`);
+    expect(b.status).toBe(200);
+    expect(b.type).toMatch(/^application\/cbor/);
+    const report = await verifySessionBundle(b.body, { serviceKeys: keys, issuerKeys: [agent.key.publicKey], requireIssuerSignature: true });
+    expect(report.valid).toBe(true);
+    expect(report.entries).toEqual([entry]);
+    const noBundle = await call(`${url}/agents/${encodeURIComponent(agent.agentId)}/sessions/00000000-0000-4000-8000-000000000000/bundle`);
+    expect(noBundle.status).toBe(404);
+    expect(noBundle.problem?.title).toBe('Not Found');
   });
 
   it('serves the transparency configuration, health and metrics', async () => {
