@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { algByName, algById } from '../cose/algorithms.js';
 import { AtlogError, isAtlogError } from '../errors.js';
 import { parseKeyFile, type PublicKey } from '../keys/index.js';
@@ -31,7 +31,7 @@ interface Opts {
   json?: boolean;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 /** Raised for "cannot evaluate" (exit 2). */
 class UsageError extends Error {}
@@ -136,15 +136,15 @@ export function register(program: Command): void {
   const cmd = new Command('verify')
     .description('verify statements, receipts, session bundles, delegation chains and consistency offline')
     .option('--statement <file>', 'Signed or Transparent Statement (COSE_Sign1)')
-    .option('--receipt <file>', 'receipt (repeatable; default: label 394 of the statement)', collect, [])
-    .addOption(new Option('--service-key <file>', 'trusted service key: COSE_Key, COSE_KeySet or PEM (repeatable)').argParser(collect).default([]))
-    .option('--keys <file>', 'alias of --service-key (the file `atlog keys` writes)', collect, [])
-    .option('--issuer-key <file>', 'issuer key: COSE_Key, COSE_KeySet or PEM (repeatable)', collect, [])
+    .option('--receipt <file>', 'receipt (repeatable; default: label 394 of the statement)', collect)
+    .option('--service-key <file>', 'trusted service key: COSE_Key, COSE_KeySet or PEM (repeatable)', collect)
+    .option('--keys <file>', 'alias of --service-key (the file `atlog keys` writes)', collect)
+    .option('--issuer-key <file>', 'issuer key: COSE_Key, COSE_KeySet or PEM (repeatable)', collect)
     .option('--require-issuer-signature', 'fail when no issuer key is given instead of noting it')
-    .option('--tsa-root <file>', 'pinned TSA root certificate, DER or PEM (repeatable); requires a valid 270 token', collect, [])
-    .option('--ccf-trust-store <file>', 'scitt-ccf-ledger trust store JSON: also accept CCF (vds 2) receipts', collect, [])
-    .option('--require-alg <alg>', 'require a verified receipt signed with this algorithm (name or id; repeatable)', collect, [])
-    .option('--bundle <file>', 'session bundle (repeatable: a delegation chain across bundles)', collect, [])
+    .option('--tsa-root <file>', 'pinned TSA root certificate, DER or PEM (repeatable); requires a valid 270 token', collect)
+    .option('--ccf-trust-store <file>', 'scitt-ccf-ledger trust store JSON: also accept CCF (vds 2) receipts', collect)
+    .option('--require-alg <alg>', 'require a verified receipt signed with this algorithm (name or id; repeatable)', collect)
+    .option('--bundle <file>', 'session bundle (repeatable: a delegation chain across bundles)', collect)
     .option('--consistency <file>', 'consistency receipt from --old-checkpoint to a newer tree')
     .option('--old-checkpoint <file>', 'older signed tree head (root attached, or give --old-root)')
     .option('--old-root <hex>', "root of the old checkpoint when its payload is detached")
@@ -154,8 +154,18 @@ export function register(program: Command): void {
       // commander's own usage errors: exit 2 (cannot evaluate), help and version: 0
       process.exit(err.exitCode === 0 ? 0 : 2);
     })
-    .action(async (raw: Opts & { keys: string[] }) => {
-      const o: Opts = { ...raw, serviceKey: [...raw.serviceKey, ...raw.keys] };
+    .action(async (raw: Partial<Opts> & { keys?: string[] }) => {
+      const list = (x: string[] | undefined): string[] => x ?? [];
+      const o: Opts = {
+        ...raw,
+        receipt: list(raw.receipt),
+        serviceKey: [...list(raw.serviceKey), ...list(raw.keys)],
+        issuerKey: list(raw.issuerKey),
+        tsaRoot: list(raw.tsaRoot),
+        ccfTrustStore: list(raw.ccfTrustStore),
+        requireAlg: list(raw.requireAlg),
+        bundle: list(raw.bundle),
+      };
       try {
         const r = await evaluate(o);
         print(r, o.json === true);
