@@ -44,6 +44,7 @@ export interface DecodedTreeHead {
 export interface ReceiptVerification {
   /** 1 (RFC9162_SHA256) or 2 (CCF_LEDGER_SHA256). */
   vds: number;
+  /** Tree size and leaf index of the proof; NaN for vds 2 (CCF proofs carry neither). */
   treeSize: number;
   leafIndex: number;
   /** The root the service signed (recomputed from leaf and path, then checked by the signature). */
