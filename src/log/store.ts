@@ -5,7 +5,7 @@ import { assertBytes, equalBytes } from '../util/bytes.js';
 import { PREFIX, checkpointKey, plain, decodeIndexList, decodeMetaKey, entryKey, hashIndexKey, metaKey, metaRangeBounds, readUint } from './codec.js';
 import { bundleEntry, putBundles } from './bundles.js';
 import { addToIndex, resolveDuplicates } from './dedup.js';
-import { entryHashOf, leafHashOf } from './hashing.js';
+import { copy, entryHashOf, leafHashOf } from './hashing.js';
 import { type Db, type LogStoreOptions, STATE_KEY, encodeState, openDb, recover, resolveLogOptions } from './open.js';
 import type { EntryFilter } from './bloom.js';
 import type { Frontier } from './frontier.js';
@@ -79,7 +79,7 @@ export class LogStore {
 
   /** The committed tree head, read synchronously. */
   get head(): { size: number; root: Uint8Array } {
-    return { size: this.committed.size, root: this.committed.root.slice() };
+    return { size: this.committed.size, root: copy(this.committed.root) };
   }
 
   private live(): void {
@@ -134,7 +134,7 @@ export class LogStore {
     hashes.forEach((h, i) => {
       const r = resolutions[i]!;
       if (r.kind === 'repeat') return void out.push({ ...out[r.of]!, duplicate: true });
-      if (r.kind === 'existing') return void out.push({ index: r.index, duplicate: true, entryHash: h });
+      if (r.kind === 'existing') return void out.push({ index: r.index, duplicate: true, entryHash: copy(h) });
       if (size + 1 >= MAX_SIZE) throw new AtlogError('ERR_LOG_FULL', 'the log holds 2^48 - 1 entries');
       const index = size++;
       fresh.push(entries[i]!);
@@ -144,7 +144,7 @@ export class LogStore {
       frontier.push(leafHashOf(h), (level, idx, hash) => {
         if (level % STRIDE === 0) tails.add(level, idx, hash, put);
       });
-      out.push({ index, duplicate: false, entryHash: h });
+      out.push({ index, duplicate: false, entryHash: copy(h) });
     });
     putBundles(this.committed.size, fresh, put);
     for (const slot of indexValues.values()) if (slot.dirty) put(slot.key, slot.value!);
@@ -155,7 +155,7 @@ export class LogStore {
 
     if (ops.length > 0) await this.write(ops);
     this.committed = { size, root, frontier, tails };
-    return { entries: out, size, root: root.slice() };
+    return { entries: out, size, root: copy(root) };
   }
 
   private async write(ops: Op[]): Promise<void> {
@@ -180,7 +180,7 @@ export class LogStore {
   /** MTH of the committed tree. @throws AtlogError `ERR_LOG_CLOSED`. */
   async root(): Promise<Uint8Array> {
     this.live();
-    return this.committed.root.slice();
+    return copy(this.committed.root);
   }
 
   /**
@@ -190,7 +190,7 @@ export class LogStore {
   async rootAt(size: number): Promise<Uint8Array> {
     this.live();
     this.checkSize(size, 'size');
-    if (size === this.committed.size) return this.committed.root.slice();
+    if (size === this.committed.size) return copy(this.committed.root);
     return rootAt(size, { readNodes: this.reader.readNodes });
   }
 
@@ -293,7 +293,7 @@ export class LogStore {
       const old = await this.db.get(key);
       if (old !== undefined) return plain(old);
       await this.write([{ type: 'put', key, value: bytes }]);
-      return bytes.slice();
+      return copy(bytes);
     });
   }
 
