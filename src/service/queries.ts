@@ -2,6 +2,7 @@ import { AtlogError } from '../errors.js';
 import type { LogStore } from '../log/index.js';
 import { encodeSignedTreeHead, issueConsistencyReceipt, issueInclusionReceipt, type SignedTreeHead } from '../receipts/index.js';
 import { toTransparentStatement } from '../statements/index.js';
+import { BUNDLE_VERSION, encodeBundle } from '../verify/bundle-format.js';
 import { fromHex, toHex } from '../util/bytes.js';
 import type { Anchorer, CheckpointTokens } from './anchoring.js';
 import { anchorStore, decodeCheckpoint, metaKeys, text, tokenList } from './state.js';
@@ -104,5 +105,30 @@ export class Queries {
     if (typeof agentId !== 'string' || typeof sessionId !== 'string' || agentId === '' || sessionId === '') return [];
     const rows = await this.store.metaRange(metaKeys.sessionIndexPrefix(agentId, sessionId));
     return rows.map((r) => text(r.value)!);
+  }
+
+  /**
+   * The session export bundle (spec/bundle.md): the session's Transparent Statements in log order, each with
+   * receipts (every service key) against the newest checkpoint, and that checkpoint's P-256 tree head with
+   * its root attached. Entries newer than the newest checkpoint are left out (their batch is still being
+   * signed).
+   * @returns undefined when the session has no entry covered by a checkpoint.
+   */
+  async sessionBundle(agentId: string, sessionId: string): Promise<Uint8Array | undefined> {
+    const ids = await this.sessionEntries(agentId, sessionId);
+    const latest = await this.store.latestCheckpoint();
+    if (ids.length === 0 || !latest) return undefined;
+    const cp = (await this.heads(latest.size))!;
+    const statements: Uint8Array[] = [];
+    for (const id of ids) {
+      const index = await this.entryIndex(id);
+      if (index === undefined || index >= latest.size) continue;
+      const proof = await this.store.inclusionProof(index, latest.size);
+      const receipts = cp.heads.map((h, k) => issueInclusionReceipt(h, index, proof, { timestamps: tokenList(cp.tokens, k) }));
+      statements.push(toTransparentStatement(await this.store.entry(index), receipts));
+    }
+    if (statements.length === 0) return undefined;
+    const checkpoint = encodeSignedTreeHead(cp.heads[0]!, { attachRoot: true });
+    return encodeBundle({ version: BUNDLE_VERSION, agent: agentId, session: sessionId, checkpoint, statements });
   }
 }

@@ -17,7 +17,7 @@ import { Queries } from './queries.js';
 import { Registrar } from './registration.js';
 import { Sequencer } from './sequencer.js';
 import { anchorStore, issuerStore, metaKeys, text } from './state.js';
-import type { CheckpointInfo, IssuerInfo, IssuerKeyOptions, OperationInfo, PolicyInfo, RegisteredEntry, ServiceStats, Submission } from './types.js';
+import type { CheckpointInfo, OperationInfo, PolicyInfo, RegisteredEntry, ServiceStats, Submission } from './types.js';
 import { VerifyPool } from './verify-pool.js';
 
 /**
@@ -26,11 +26,7 @@ import { VerifyPool } from './verify-pool.js';
  */
 export class TransparencyService {
   /** Issuer administration (admin API): persisted in the log meta, merged with the policy file's issuers. */
-  readonly issuers: {
-    add(iss: string, publicKey: PublicKey, o?: IssuerKeyOptions): Promise<IssuerInfo>;
-    revoke(iss: string, kid?: Uint8Array): Promise<IssuerInfo>;
-    list(): IssuerInfo[];
-  };
+  readonly issuers: Pick<IssuerRegistry, 'add' | 'revoke' | 'list'>;
   private readonly ops: OperationTable;
   private readonly registrar: Registrar;
   private readonly pending = new Map<string, Submission>();
@@ -52,7 +48,7 @@ export class TransparencyService {
   ) {
     this.ops = new OperationTable(o.operationsLimit);
     this.registrar = new Registrar(registry, pool);
-    this.issuers = { add: (i, k, x) => registry.add(i, k, x), revoke: (i, k) => registry.revoke(i, k), list: () => registry.list() };
+    this.issuers = registry; // add(iss, key, { status, notBefore, notAfter }), revoke(iss, kid?), list()
   }
 
   /** The service identity (CWT iss of tree heads and receipts). */
@@ -235,6 +231,14 @@ export class TransparencyService {
   /** Entry ids of an agent session, in log order (empty for an unknown session). */
   sessionEntries(agentId: string, sessionId: string): Promise<string[]> {
     return this.queries.sessionEntries(agentId, sessionId);
+  }
+
+  /**
+   * The session export bundle (spec/bundle.md) an auditor verifies offline, or undefined for an unknown
+   * session. Receipts are against the newest checkpoint.
+   */
+  sessionBundle(agentId: string, sessionId: string): Promise<Uint8Array | undefined> {
+    return this.queries.sessionBundle(agentId, sessionId);
   }
 
   /** The public keys that sign tree heads (P-256 first). */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AtlogError } from '../../src/errors.js';
 import { genesisRecord, sessionEndRecord } from '../../src/aat/index.js';
 import { LogStore } from '../../src/log/index.js';
+import { decodeBundle, encodeBundle, verifySessionBundle } from '../../src/verify/index.js';
 import type { TransparencyService } from '../../src/service/index.js';
 import { toHex } from '../../src/util/bytes.js';
 import { Agent, cleanupDirs, codeOf, openService, register, rejection, tempDir, toolCall, verifyAll } from './helpers.js';
@@ -170,6 +171,38 @@ describe('durability and restart', () => {
     const svc = await openService({ dataDir });
     try {
       expect(await codeOf(openService({ dataDir }))).toBe('ERR_LOG_LOCKED');
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
+describe('session bundle', () => {
+  it('exports a session that the offline verifier accepts, and a tampered one it refuses', async () => {
+    const svc = await openService();
+    try {
+      const a = new Agent('Ed25519');
+      await svc.issuers.add(a.id, a.key.publicKey);
+      await register(svc, a.statement(a.genesis()));
+      for (const t of ['search', 'fetch']) await register(svc, a.statement(a.push(a.next(toolCall(t)))));
+      await register(svc, a.statement(a.push(sessionEndRecord(a.records))));
+      const other = new Agent();
+      await svc.issuers.add(other.id, other.key.publicKey);
+      await register(svc, other.statement(other.genesis()));
+
+      const bytes = (await svc.sessionBundle(a.id, a.sessionId))!;
+      const b = decodeBundle(bytes);
+      expect(b.statements).toHaveLength(4);
+      const report = await verifySessionBundle(bytes, { serviceKeys: svc.serviceKeys(), issuerKeys: [a.key.publicKey] });
+      expect(report.failure).toBeUndefined();
+      expect(report.valid).toBe(true);
+      expect(report.entries).toEqual(await svc.sessionEntries(a.id, a.sessionId));
+
+      // drop the middle record: the verifier must notice
+      const cut = encodeBundle({ ...b, statements: [b.statements[0]!, b.statements[2]!, b.statements[3]!] });
+      const bad = await verifySessionBundle(cut, { serviceKeys: svc.serviceKeys(), issuerKeys: [a.key.publicKey] });
+      expect(bad.valid).toBe(false);
+      expect(await svc.sessionBundle(a.id, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
     } finally {
       await svc.close();
     }
