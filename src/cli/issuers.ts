@@ -30,6 +30,7 @@ function print(v: unknown): void {
   process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 }
 
+/** Adds `atlog issuers add|revoke|list`; each prints the issuer list as JSON, or exits 1 with the problem. */
 export function register(program: Command): void {
   const cmd = program.command('issuers').description('manage the issuer keys a service accepts (admin API, needs ATLOG_ADMIN_TOKEN)');
 
