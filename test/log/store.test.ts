@@ -83,6 +83,32 @@ describe('LogStore append and tree', () => {
 });
 
 describe('LogStore duplicates', () => {
+  it('a duplicate in a concurrent, queued append reports the first index', async () => {
+    const { store } = await fresh();
+    const a = entryBytes('q', 1);
+    const [r1, r2, r3] = await Promise.all([store.append([a]), store.append([entryBytes('q', 2), a]), store.append([a])]);
+    expect(r1.entries[0]).toMatchObject({ index: 0, duplicate: false });
+    expect(r2.entries.map((e) => [e.index, e.duplicate])).toEqual([[1, false], [0, true]]);
+    expect(r3.entries[0]).toMatchObject({ index: 0, duplicate: true });
+    expect(store.head.size).toBe(2);
+    expect(toHex(store.head.root)).toBe(toHex(r3.root));
+    expect((await store.entryHashes(0, 2)).map(toHex)).toEqual([a, entryBytes('q', 2)].map((e) => toHex(sha(e))));
+    expect(await rejectCode(() => store.entryHashes(1, 3))).toBe('ERR_LOG_BAD_SIZE');
+    expect(await rejectCode(() => store.entryHashes(2, 1))).toBe('ERR_LOG_BAD_SIZE');
+  });
+
+  it('returned roots and hashes are copies: mutating them changes nothing', async () => {
+    const { store } = await fresh();
+    const r = await store.append([entryBytes('cp', 0), entryBytes('cp', 1)]);
+    const want = toHex(r.root);
+    r.root.fill(0);
+    (await store.root()).fill(0);
+    store.head.root.fill(0);
+    r.entries[0]!.entryHash.fill(0);
+    expect(toHex(await store.root())).toBe(want);
+    expect(toHex(await store.entryHash(0))).toBe(toHex(sha(entryBytes('cp', 0))));
+  });
+
   it('reports existing and repeated entries without appending them', async () => {
     const { store } = await fresh();
     const a = entryBytes('d', 1);
