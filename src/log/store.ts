@@ -3,29 +3,20 @@ import { consistencyProof, inclusionProof, rootAt } from '../merkle/proofs.js';
 import { assertHash, assertSize } from '../merkle/validate.js';
 import { assertBytes, equalBytes } from '../util/bytes.js';
 import { PREFIX, checkpointKey, plain, decodeIndexList, decodeMetaKey, entryKey, hashIndexKey, metaKey, metaRangeBounds, readUint } from './codec.js';
-import { bundleEntry, putBundles } from './bundles.js';
-import { addToIndex, resolveDuplicates } from './dedup.js';
-import { copy, entryHashOf, leafHashOf } from './hashing.js';
-import { type Db, type LogStoreOptions, STATE_KEY, encodeState, openDb, recover, resolveLogOptions } from './open.js';
+import { type AppendedEntry, type Op, type TreeState, planAppend } from './append.js';
 import type { EntryFilter } from './bloom.js';
-import type { Frontier } from './frontier.js';
+import { bundleEntry } from './bundles.js';
+import { resolveDuplicates } from './dedup.js';
+import { copy, entryHashOf } from './hashing.js';
+import { type Db, type LogStoreOptions, openDb, recover, resolveLogOptions } from './open.js';
 import { TileReader } from './tile-reader.js';
-import { STRIDE, type Tails } from './tiles.js';
+
+export type { AppendedEntry } from './append.js';
 
 /** A caller's metadata put, written in the same atomic batch as the entries. */
 export interface MetaPut {
   readonly key: string;
   readonly value: Uint8Array;
-}
-
-/** What happened to one input entry of `append`. */
-export interface AppendedEntry {
-  /** Its index in the log: new, or the existing one for a duplicate. */
-  readonly index: number;
-  /** True when the entry was already in the log or repeats an earlier entry of the same batch. */
-  readonly duplicate: boolean;
-  /** SHA-256 of the entry (the Merkle leaf data). */
-  readonly entryHash: Uint8Array;
 }
 
 export interface AppendResult {
@@ -34,10 +25,6 @@ export interface AppendResult {
   readonly root: Uint8Array;
 }
 
-type Op = { type: 'put'; key: Uint8Array; value: Uint8Array };
-
-/** Indexes are stored as 48-bit integers in the hash index (spec/log-storage.md). */
-const MAX_SIZE = 2 ** 48;
 
 /**
  * The append-only RFC 9162 Merkle log on LevelDB (spec/log-storage.md). One process per directory.
@@ -51,7 +38,7 @@ export class LogStore {
   private constructor(
     private readonly db: Db,
     private readonly reader: TileReader,
-    private committed: { size: number; root: Uint8Array; frontier: Frontier; tails: Tails },
+    private committed: TreeState,
     private readonly filter: EntryFilter,
   ) {}
 
@@ -123,39 +110,12 @@ export class LogStore {
       entryHashes: (indexes) => this.reader.entryHashes(indexes),
     });
 
-    // Work on copies of the right edge; they replace the committed ones only once the batch is on disk.
-    const frontier = this.committed.frontier.clone();
-    const tails = this.committed.tails.clone();
-    const ops: Op[] = [];
-    const put = (key: Uint8Array, value: Uint8Array): void => void ops.push({ type: 'put', key, value });
-    const out: AppendedEntry[] = [];
-    const fresh: Uint8Array[] = [];
-    let size = this.committed.size;
-    hashes.forEach((h, i) => {
-      const r = resolutions[i]!;
-      if (r.kind === 'repeat') return void out.push({ ...out[r.of]!, duplicate: true });
-      if (r.kind === 'existing') return void out.push({ index: r.index, duplicate: true, entryHash: copy(h) });
-      if (size + 1 >= MAX_SIZE) throw new AtlogError('ERR_LOG_FULL', 'the log holds 2^48 - 1 entries');
-      const index = size++;
-      fresh.push(entries[i]!);
-      addToIndex(indexValues, h, index);
-      this.filter.add(h);
-      tails.add(0, index, h, put);
-      frontier.push(leafHashOf(h), (level, idx, hash) => {
-        if (level % STRIDE === 0) tails.add(level, idx, hash, put);
-      });
-      out.push({ index, duplicate: false, entryHash: copy(h) });
-    });
-    putBundles(this.committed.size, fresh, put);
-    for (const slot of indexValues.values()) if (slot.dirty) put(slot.key, slot.value!);
-    tails.flush(put);
-    const root = size === this.committed.size ? this.committed.root : frontier.root();
-    if (size !== this.committed.size) put(STATE_KEY, encodeState(size, root));
+    // The plan works on copies of the right edge; they replace the committed ones only once the batch is on disk.
+    const { ops, results, next } = planAppend(this.committed, entries, hashes, resolutions, indexValues, this.filter);
     ops.push(...metaOps);
-
     if (ops.length > 0) await this.write(ops);
-    this.committed = { size, root, frontier, tails };
-    return { entries: out, size, root: copy(root) };
+    this.committed = next;
+    return { entries: results, size: next.size, root: copy(next.root) };
   }
 
   private async write(ops: Op[]): Promise<void> {
@@ -173,7 +133,7 @@ export class LogStore {
     if (!Array.isArray(meta)) throw new AtlogError('ERR_INVALID_ARGUMENT', 'meta must be an array');
     return meta.map((m, i) => {
       assertBytes(m?.value, undefined, `meta[${i}].value`);
-      return { type: 'put', key: metaKey(m.key), value: m.value };
+      return { key: metaKey(m.key), value: m.value };
     });
   }
 
@@ -292,7 +252,7 @@ export class LogStore {
       const key = checkpointKey(size);
       const old = await this.db.get(key);
       if (old !== undefined) return plain(old);
-      await this.write([{ type: 'put', key, value: bytes }]);
+      await this.write([{ key, value: bytes }]);
       return copy(bytes);
     });
   }
