@@ -1,5 +1,5 @@
 import { AtlogError } from '../errors.js';
-import { consistencyProof, inclusionProof, rootAt } from '../merkle/proofs.js';
+import { consistencyProof, inclusionProof, inclusionProofs, rootAt } from '../merkle/proofs.js';
 import { assertHash, assertSize } from '../merkle/validate.js';
 import { assertBytes, equalBytes } from '../util/bytes.js';
 import { PREFIX, checkpointKey, plain, decodeIndexList, decodeMetaKey, entryKey, hashIndexKey, metaKey, metaRangeBounds, readUint } from './codec.js';
@@ -209,6 +209,17 @@ export class LogStore {
     this.live();
     this.checkSize(size, 'size');
     return inclusionProof(i, size, { readNodes: this.reader.readNodes });
+  }
+
+  /**
+   * Inclusion paths of many entries in the tree of `size` entries (default: the committed size), from one
+   * batched read: cheaper than one `inclusionProof` per entry when they share a tree (e.g. a whole batch).
+   * @throws AtlogError as `inclusionProof`.
+   */
+  async inclusionProofs(indexes: readonly number[], size: number = this.committed.size): Promise<Uint8Array[][]> {
+    this.live();
+    this.checkSize(size, 'size');
+    return inclusionProofs(indexes, size, { readNodes: this.reader.readNodes });
   }
 
   /**

@@ -29,7 +29,18 @@ export class TileReader {
     const keys = new Map<string, Uint8Array>();
     for (const s of spans) keys.set(`${s.base}/${s.chunk}`, tileKey(s.base, s.chunk));
     const tiles = await this.fetch(keys);
-    return spans.map((s) => hashSpan(s, tiles.get(`${s.base}/${s.chunk}`)));
+    // Proofs of many leaves share nodes: hash each distinct node once.
+    const done = new Map<string, Uint8Array>();
+    return ids.map((id, i) => {
+      const name = `${id.level}/${id.index}`;
+      let h = done.get(name);
+      if (h === undefined) {
+        const s = spans[i]!;
+        h = hashSpan(s, tiles.get(`${s.base}/${s.chunk}`));
+        done.set(name, h);
+      }
+      return h;
+    });
   };
 
   /**

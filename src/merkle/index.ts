@@ -10,6 +10,7 @@ export {
   type NodeBatchReader,
   type NodeSource,
   inclusionProof,
+  inclusionProofs,
   consistencyProof,
   rootAt,
   inclusionProofRanges,

@@ -102,6 +102,18 @@ export async function inclusionProof(leafIndex: number, treeSize: number, read: 
 }
 
 /**
+ * RFC 9162 2.1.3.1 inclusion paths of many leaves of one tree, with a single batched read: the nodes the paths
+ * share (the right edge, the upper levels) are asked for in one call, which a batch reader can serve once.
+ * @throws AtlogError as `inclusionProof`, for the first bad index.
+ */
+export async function inclusionProofs(leafIndexes: readonly number[], treeSize: number, read: NodeSource): Promise<Uint8Array[][]> {
+  const perLeaf = leafIndexes.map((i) => inclusionProofRanges(i, treeSize));
+  const flat = await hashRanges(perLeaf.flat(), read);
+  let at = 0;
+  return perLeaf.map((ranges) => flat.slice(at, (at += ranges.length)));
+}
+
+/**
  * RFC 9162 2.1.4.1: the consistency proof from `size1` to `size2` (empty when they are equal).
  * @throws AtlogError `ERR_MERKLE_BAD_SIZE`, `ERR_MERKLE_EMPTY_CONSISTENCY`; reader errors as `inclusionProof`.
  */

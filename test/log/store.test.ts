@@ -56,6 +56,11 @@ describe('LogStore append and tree', () => {
         expect(verifyConsistency(s1, s, proof, rootFromLeafHashes(leafHashes.slice(0, s1)), root)).toBe(true);
       }
     }
+    // Many proofs in one read equal the single ones.
+    const many = [0, 1, 63, 64, 1024, 16383, 16384, 19999];
+    const batched = await store.inclusionProofs(many, 20_000);
+    for (const [k, i] of many.entries()) expect(batched[k]!.map(toHex)).toEqual((await store.inclusionProof(i, 20_000)).map(toHex));
+    expect(await rejectCode(() => store.inclusionProofs([0, 20_000], 20_000))).toBe('ERR_MERKLE_INDEX_OUT_OF_RANGE');
     expect(toHex(await store.entryHash(12345))).toBe(toHex(sha(entryBytes('tree', 12345))));
     expect(await store.entry(777)).toEqual(entryBytes('tree', 777));
 

@@ -5,6 +5,7 @@ import {
   consistencyProof,
   emptyRoot,
   inclusionProof,
+  inclusionProofs,
   leafHash,
   nodeHash,
   rootAt,
@@ -84,6 +85,14 @@ describe('every size 1..300 against the naive RFC reference', () => {
         if (!ok) bad.push(m);
       }
       expect(bad, `size ${n}`).toEqual([]);
+    }
+  });
+
+  it('inclusionProofs equals one inclusionProof per leaf', async () => {
+    for (const n of [1, 2, 7, 64, 257, 300]) {
+      const idx = Array.from({ length: n }, (_, i) => i).filter((i) => i % 5 === 0 || i === n - 1);
+      const many = await inclusionProofs(idx, n, readerFor(n, smallNode));
+      expect(many.map(hex)).toEqual(idx.map((m) => hex(ref.path(m, 0, n))));
     }
   });
 
