@@ -3,16 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cborDecode, cborEncode, isTag, Tag } from '../../src/cose/cbor.js';
 import { isAtlogError } from '../../src/errors.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isAtlogError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+import { codeOf } from '../helpers/errors.js';
 
 describe('cborEncode: RFC 8949 4.2.1 core deterministic encoding', () => {
   it.each([

@@ -3,23 +3,13 @@ import { cborEncode, Tag } from '../../src/cose/cbor.js';
 import {
   decodeSign1, encodeProtected, encodeSign1, signSign1, toBeSigned, verifySign1, type HeaderMap, type Sign1,
 } from '../../src/cose/sign1.js';
-import { isAtlogError } from '../../src/errors.js';
 import { generateKey } from '../../src/keys/index.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
+import { codeOf } from '../helpers/errors.js';
 
 const ALGS = ['ESP256', 'ES256', 'ES384', 'Ed25519', 'EdDSA', 'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87'] as const;
 const KEYS = Object.fromEntries(ALGS.map((a) => [a, generateKey(a)]));
 const payload = new TextEncoder().encode('{"hello":"world"}');
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isAtlogError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 function flip(b: Uint8Array, i = b.length - 1): Uint8Array {
   const c = b.slice();

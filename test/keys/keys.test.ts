@@ -9,20 +9,11 @@ import {
 } from '../../src/keys/index.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
 import { readVector } from '../helpers/vectors.js';
+import { codeOf } from '../helpers/errors.js';
 
 const ALGS = ['ESP256', 'ES256', 'ES384', 'Ed25519', 'EdDSA', 'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87'] as const;
 const KEYS = Object.fromEntries(ALGS.map((a) => [a, generateKey(a)])) as Record<(typeof ALGS)[number], PrivateKey>;
 const data = new TextEncoder().encode('data to sign');
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isAtlogError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('generateKey and COSE_Key round trips', () => {
   it.each(ALGS)('%s', (alg) => {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { ALG_ES256, ALG_ESP256, ALG_ML_DSA_65 } from '../../src/cose/algorithms.js';
 import { cborDecode, cborEncode, Tag } from '../../src/cose/cbor.js';
 import { encodeProtected } from '../../src/cose/sign1.js';
-import { isAtlogError } from '../../src/errors.js';
 import { generateKey } from '../../src/keys/index.js';
 import {
   decodeSignedTreeHead,
@@ -16,18 +15,9 @@ import {
   verifySignedTreeHead,
 } from '../../src/receipts/index.js';
 import { entries, flip, MemoryTree } from './helpers.js';
+import { codeOf as code } from '../helpers/errors.js';
 
 const ISS = 'https://log.example';
-
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isAtlogError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 /** Rewrite a receipt's structure: decode, let `edit` change [protected, unprotected, payload, sig], re-encode. */
 function rewrite(receipt: Uint8Array, edit: (a: unknown[]) => void): Uint8Array {

@@ -9,18 +9,10 @@ import { PolicyHolder } from '../../src/service/policy/holder.js';
 import { compileRule, evaluateRules, globMatch } from '../../src/service/policy/rules.js';
 import { defaultPolicy, parsePolicy } from '../../src/service/policy/schema.js';
 import { toBase64, toHex } from '../../src/util/bytes.js';
+import { codeOf } from '../helpers/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'atlog-policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return isAtlogError(e) ? e.code : 'not-atlog';
-  }
-  return undefined;
-}
 
 function record(action_type: string, detail: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { action_type, action_detail: detail, trust_level: 'L1', outcome: 'success', ...extra };

@@ -3,28 +3,18 @@ import { cborDecode, cborEncode, Tag } from '../../src/cose/cbor.js';
 import { decodeSign1, signSign1, verifySign1, type HeaderMap } from '../../src/cose/sign1.js';
 import { digest } from '../../src/crypto/digest.js';
 import { sha256 } from '../../src/crypto/sha256.js';
-import { isAtlogError } from '../../src/errors.js';
 import { generateKey } from '../../src/keys/index.js';
 import {
   AAT_CONTENT_TYPE, buildStatement, entryHash, parseStatement, receiptsOf, registrationEntry, toTransparentStatement,
 } from '../../src/statements/index.js';
 import { toHex } from '../../src/util/bytes.js';
 import { readVector, readVectorJson } from '../helpers/vectors.js';
+import { codeOf } from '../helpers/errors.js';
 
 const key = generateKey('ES256');
 const record = new TextEncoder().encode('{"agent_id":"urn:agent:example:bot-1","record_id":"x"}');
 const ISS = 'urn:agent:example:bot-1';
 const SUB = 'urn:uuid:5a1f2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b';
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isAtlogError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 /** A statement signed by `key` with exactly the given protected header. */
 function raw(prot: HeaderMap, opts: { unprotected?: HeaderMap; payload?: Uint8Array; detached?: boolean } = {}): Uint8Array {

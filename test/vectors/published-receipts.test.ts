@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { cborDecode, cborEncode, Tag } from '../../src/cose/cbor.js';
 import { sha256 } from '../../src/crypto/sha256.js';
-import { isAtlogError } from '../../src/errors.js';
 import { parseKeyFile, type PublicKey } from '../../src/keys/index.js';
 import { leafHash, nodeHash, rootFromInclusionProof } from '../../src/merkle/index.js';
 import { ccfRoot, newRootFromConsistencyProof, parseCcfProof, parseReceipt, verifyCcfReceipt, verifyReceipt } from '../../src/receipts/index.js';
 import { toHex } from '../../src/util/bytes.js';
 import { ccfTrustStoreKeys } from '../../src/verify/ccf-trust.js';
 import { readVector, readVectorJson } from '../helpers/vectors.js';
+import { codeOf } from '../helpers/errors.js';
 
 /** Receipt-level checks of the published vectors (the CLI-level verdicts are in cli-vectors.test.ts). */
 
@@ -22,16 +22,6 @@ interface Expected {
 }
 
 const CASES = ['valid-eddsa', 'valid-es256', 'fail-tampered-path', 'fail-unsupported-vds', 'fail-bad-statement-sig'];
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isAtlogError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('scitt-rfc9162 receipts (action-state-group/scitt-cose v1)', () => {
   it.each(CASES)('%s', (name) => {

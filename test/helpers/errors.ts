@@ -1,0 +1,26 @@
+import { isAtlogError } from '../../src/errors.js';
+
+/**
+ * The `code` of the AtlogError that `f` throws, or undefined when it throws nothing. Anything thrown that is
+ * not an AtlogError is rethrown, so a test asserting a code fails loudly on a crash of another kind.
+ */
+export function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (isAtlogError(e)) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+/** `codeOf` for async functions. */
+export async function codeOfAsync(f: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await f();
+  } catch (e) {
+    if (isAtlogError(e)) return e.code;
+    throw e;
+  }
+  return undefined;
+}
