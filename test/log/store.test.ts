@@ -66,7 +66,10 @@ describe('LogStore append and tree', () => {
 
     // Reopen: same head, and appends continue from the recovered right edge.
     const root = await store.root();
+    await store.compact();
+    expect(toHex(await store.rootAt(16385))).toBe(toHex(rootFromLeafHashes(leafHashes.slice(0, 16385))));
     await store.close();
+    expect(await rejectCode(() => store.compact())).toBe('ERR_LOG_CLOSED');
     const again = await LogStore.open(dir);
     cleanups.push(() => again.close());
     expect(again.size).toBe(20_000);
