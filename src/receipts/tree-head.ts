@@ -42,6 +42,16 @@ function defaultAlg(key: PrivateKey): number {
  * @throws AtlogError ERR_INVALID_ARGUMENT for a bad root, size or an alg the key cannot produce.
  */
 export function signTreeHead(o: SignTreeHeadOptions): SignedTreeHead {
+  const { head, tbs } = prepareTreeHead(o);
+  return { ...head, signature: o.key.sign(tbs, head.alg) };
+}
+
+/**
+ * Everything of a tree head but its signature, and the bytes to sign: for callers that compute the signature
+ * elsewhere (the service signs ML-DSA heads in a worker thread). `signTreeHead` is this plus `key.sign`.
+ * @throws AtlogError ERR_INVALID_ARGUMENT as signTreeHead.
+ */
+export function prepareTreeHead(o: SignTreeHeadOptions): { head: Omit<SignedTreeHead, 'signature'>; tbs: Uint8Array } {
   assertBytes(o.root, 32, 'root');
   if (asIndex(o.treeSize) === undefined) throw new AtlogError('ERR_INVALID_ARGUMENT', 'treeSize must be a non-negative safe integer');
   if (typeof o.issuer !== 'string' || o.issuer === '') throw new AtlogError('ERR_INVALID_ARGUMENT', 'issuer must be non-empty text');
@@ -60,8 +70,7 @@ export function signTreeHead(o: SignTreeHeadOptions): SignedTreeHead {
     p.set(k, v);
   }
   const protectedBytes = encodeProtected(p);
-  const signature = o.key.sign(toBeSigned(protectedBytes, o.root), alg);
-  return { treeSize: o.treeSize, root: o.root, protectedBytes, signature, alg, kid: o.key.kid };
+  return { head: { treeSize: o.treeSize, root: o.root, protectedBytes, alg, kid: o.key.kid }, tbs: toBeSigned(protectedBytes, o.root) };
 }
 
 /** The unprotected header shared by tree heads and receipts: 270 when anchored. */

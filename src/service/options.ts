@@ -37,6 +37,8 @@ export interface ServiceOptionsInput {
   pqReceipts?: boolean;
   /** Worker threads for slow (ML-DSA) signature checks. Default cores-1, at least 1; 0 checks on the main thread. */
   verifyWorkers?: number;
+  /** Sign ML-DSA tree heads in a worker thread (the main thread keeps serving meanwhile). Default true. */
+  signWorker?: boolean;
   /** RFC 3161 time-stamping: every signed tree head is anchored with each of these. Default none. */
   timestampers?: Timestamper[];
   /** How long a batch waits for a TSA before the head is left unanchored (retried later). Default 2000 ms. */
@@ -62,6 +64,7 @@ export interface ServiceOptions {
   receiptAlg: 'ES256' | 'ESP256';
   pqReceipts: boolean;
   verifyWorkers: number;
+  signWorker: boolean;
   timestampers: Timestamper[];
   anchorTimeoutMs: number;
   anchorRetryMs: number;
@@ -83,7 +86,7 @@ function positiveInt(v: unknown, name: string, min = 1): number {
  * Fills every default of the service options and validates what was given.
  * Defaults: dataDir './data', issuer 'http://127.0.0.1:8080', no policy file (built-in default policy),
  * batch 512 entries / 5 ms, queueLimit 10,000, receiptAlg 'ES256', pqReceipts true, verifyWorkers
- * max(1, cores-1), no timestampers, anchorTimeoutMs 2000, anchorRetryMs 1000, operationsLimit 10,000,
+ * max(1, cores-1), signWorker true, no timestampers, anchorTimeoutMs 2000, anchorRetryMs 1000, operationsLimit 10,000,
  * policyDebounceMs 200, a silent logger.
  * @throws AtlogError ERR_SERVICE_OPTIONS naming the field when a value is out of range.
  */
@@ -119,6 +122,7 @@ export function resolveServiceOptions(input: ServiceOptionsInput = {}): ServiceO
     receiptAlg,
     pqReceipts: input.pqReceipts ?? true,
     verifyWorkers: positiveInt(input.verifyWorkers ?? Math.max(1, availableParallelism() - 1), 'verifyWorkers', 0),
+    signWorker: input.signWorker ?? true,
     timestampers,
     anchorTimeoutMs: positiveInt(input.anchorTimeoutMs ?? 2000, 'anchorTimeoutMs'),
     anchorRetryMs: positiveInt(input.anchorRetryMs ?? 1000, 'anchorRetryMs'),

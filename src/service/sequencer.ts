@@ -1,11 +1,12 @@
 import { AtlogError } from '../errors.js';
 import type { PrivateKey } from '../keys/index.js';
 import type { LogStore, MetaPut } from '../log/index.js';
-import { issueInclusionReceipt, signTreeHead, type SignedTreeHead } from '../receipts/index.js';
+import { issueInclusionReceipt, prepareTreeHead, type SignedTreeHead } from '../receipts/index.js';
 import type { Anchorer, CheckpointTokens } from './anchoring.js';
 import type { ServiceLogger } from './options.js';
 import type { Policy } from './policy/schema.js';
 import type { CheckedStatement } from './registration.js';
+import type { HeadSigner } from './head-signer.js';
 import { BatchChain } from './chain.js';
 import { decodeCheckpoint, encodeCheckpoint, metaKeys, textPut, tokenList } from './state.js';
 import type { RegisteredEntry } from './types.js';
@@ -42,6 +43,8 @@ export interface SequencerDeps {
   store: LogStore;
   anchorer: Anchorer;
   keys: readonly PrivateKey[];
+  /** Computes the heads' signatures (ML-DSA in a worker thread). */
+  signer: HeadSigner;
   /** CWT iss of the tree heads. */
   issuer: string;
   /** COSE alg for the P-256 head (-7 or -9); ML-DSA heads use their key's alg. */
@@ -159,9 +162,11 @@ export class Sequencer {
     if (existing) return decodeCheckpoint(existing);
     const policy = this.d.policy();
     const extraProtected = new Map<number | string, unknown>([[HEADER_POLICY_HASH, policy.hash]]);
-    const heads = this.d.keys.map((key, i) =>
-      signTreeHead({ key, issuer: this.d.issuer, treeSize: size, root, extraProtected, ...(i === 0 ? { alg: this.d.p256Alg } : {}) }),
+    const prepared = this.d.keys.map((key, i) =>
+      prepareTreeHead({ key, issuer: this.d.issuer, treeSize: size, root, extraProtected, ...(i === 0 ? { alg: this.d.p256Alg } : {}) }),
     );
+    const signatures = await Promise.all(prepared.map((p, i) => this.d.signer.sign(i, p.tbs, p.head.alg)));
+    const heads: SignedTreeHead[] = prepared.map((p, i) => ({ ...p.head, signature: signatures[i]! }));
     const stored = await this.d.store.putCheckpoint(size, encodeCheckpoint(heads));
     return decodeCheckpoint(stored);
   }

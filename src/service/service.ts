@@ -8,6 +8,7 @@ import { LogStore } from '../log/index.js';
 import { entryHash, registrationEntry } from '../statements/index.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 import { Anchorer } from './anchoring.js';
+import { HeadSigner } from './head-signer.js';
 import { IssuerRegistry } from './issuers.js';
 import { loadServiceKeys, serviceKeySet } from './keys.js';
 import { OperationTable } from './operations.js';
@@ -42,6 +43,7 @@ export class TransparencyService {
     private readonly policy: PolicyHolder,
     private readonly registry: IssuerRegistry,
     private readonly pool: VerifyPool,
+    private readonly signer: HeadSigner,
     private readonly anchorer: Anchorer,
     private readonly sequencer: Sequencer,
     private readonly queries: Queries,
@@ -72,12 +74,13 @@ export class TransparencyService {
     try {
       const registry = await IssuerRegistry.open(() => policy.current.issuers, issuerStore(store));
       const pool = new VerifyPool(o.verifyWorkers);
+      const signer = new HeadSigner(keys, o.signWorker);
       const anchorer = new Anchorer(o.timestampers, anchorStore(store), o.anchorTimeoutMs, o.anchorRetryMs, o.logger);
       const sequencer = new Sequencer({
-        store, anchorer, keys, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256,
+        store, anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256,
         policy: () => policy.current, maxEntries: o.batch.maxEntries, maxDelayMs: o.batch.maxDelayMs, logger: o.logger,
       });
-      const s = new TransparencyService(o, store, keys, policy, registry, pool, anchorer, sequencer, new Queries(store, anchorer));
+      const s = new TransparencyService(o, store, keys, policy, registry, pool, signer, anchorer, sequencer, new Queries(store, anchorer));
       await s.recover();
       if (o.watchPolicy) policy.watch(o.policyDebounceMs);
       o.logger.info({ treeSize: store.size, policyHash: policy.current.hashHex, issuer: o.issuer }, 'transparency service open');
@@ -294,6 +297,7 @@ export class TransparencyService {
     this.sequencer.stop();
     await this.anchorer.close();
     await this.pool.close();
+    await this.signer.close();
     await this.store.close();
     this.o.logger.info({ treeSize: this.store.size }, 'transparency service closed');
   }

@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { algById } from '../cose/algorithms.js';
 import { AtlogError } from '../errors.js';
 import { exportCoseKey, type PublicKey } from '../keys/index.js';
 import type { VerifyRequest, VerifyResponse } from './verify-worker.js';
+import { spawnWorker } from './worker-spawn.js';
 
 /**
  * Signature checks for registration, spread over worker threads where that pays.
@@ -24,19 +23,6 @@ interface Pending {
 /** True for the algorithms whose verification is worth a thread hop. */
 export function isSlowAlg(alg: number): boolean {
   return algById(alg)?.family.startsWith('ML-DSA') ?? false;
-}
-
-/** The worker entry: the compiled .js next to this file, or (tests, tsx) the .ts through tsx's loader. */
-function spawn(): Worker {
-  const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    // require.resolve picks tsx's CommonJS build, which cannot register hooks from an ESM worker: use the .mjs twin.
-    const api = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-    const target = new URL('./verify-worker.ts', self).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-    return new Worker(boot, { eval: true });
-  }
-  return new Worker(new URL('./verify-worker.js', self));
 }
 
 /** A small pool of verification workers. With `size` 0 every check runs on the calling thread. */
@@ -74,7 +60,7 @@ export class VerifyPool {
 
   private worker(): Worker {
     if (this.workers.length < this.size) {
-      const w = spawn();
+      const w = spawnWorker('verify-worker');
       w.unref(); // an idle pool must not keep the process alive
       w.on('message', (m: VerifyResponse) => this.settle(m));
       w.on('error', (e) => this.fail(w, e));
