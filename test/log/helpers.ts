@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAtlogError } from '../../src/errors.js';
+import { codeOfAsync } from '../helpers/errors.js';
 
 /** A fresh temp directory and its cleanup. */
 export function tempDir(name = 'atlog-log-'): { dir: string; cleanup: () => void } {
@@ -9,14 +9,9 @@ export function tempDir(name = 'atlog-log-'): { dir: string; cleanup: () => void
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The `code` of the AtlogError a promise rejects with, 'resolved' if it does not reject. */
+/** The `code` of the AtlogError a promise (or async function) rejects with; 'resolved' if it does not reject. */
 export async function rejectCode(p: Promise<unknown> | (() => Promise<unknown>)): Promise<string> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    return isAtlogError(e) ? e.code : `not an AtlogError: ${String(e)}`;
-  }
-  return 'resolved';
+  return (await codeOfAsync(typeof p === 'function' ? p : () => p)) ?? 'resolved';
 }
 
 const enc = new TextEncoder();

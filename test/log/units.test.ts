@@ -1,26 +1,17 @@
 import { ClassicLevel } from 'classic-level';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAtlogError } from '../../src/errors.js';
 import { BUNDLE_MAX_ENTRIES, bundleEntry, encodeBundle, putBundles } from '../../src/log/bundles.js';
 import { EntryFilter } from '../../src/log/bloom.js';
 import { decodeIndexList, readUint, tileKey, writeUint } from '../../src/log/codec.js';
 import { addToIndex, resolveDuplicates } from '../../src/log/dedup.js';
 import { LogStore } from '../../src/log/index.js';
+import { codeOf } from '../helpers/errors.js';
 import { entryBytes, rejectCode, tempDir } from './helpers.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-const codeOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return isAtlogError(e) ? e.code : String(e);
-  }
-  return 'no error';
-};
 
 describe('codec', () => {
   it.each([0, 1, 255, 256, 2 ** 32 - 1, 2 ** 32, 2 ** 48 - 1, Number.MAX_SAFE_INTEGER])('u64 round trip %d', (n) => {

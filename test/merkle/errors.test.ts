@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isAtlogError } from '../../src/errors.js';
 import {
   consistencyProof,
   inclusionProof,
@@ -11,28 +10,12 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../src/merkle/index.js';
+import { codeOf, codeOfAsync } from '../helpers/errors.js';
 
 const H = new Uint8Array(32).fill(7);
 const short = new Uint8Array(31);
 const long = new Uint8Array(33);
 const read = async (): Promise<Uint8Array> => H;
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    return isAtlogError(e) ? e.code : `not an AtlogError: ${String(e)}`;
-  }
-  return 'no error';
-}
-async function codeOfAsync(f: () => Promise<unknown>): Promise<string> {
-  try {
-    await f();
-  } catch (e) {
-    return isAtlogError(e) ? e.code : `not an AtlogError: ${String(e)}`;
-  }
-  return 'no error';
-}
 
 const asAny = <T>(x: unknown): T => x as T;
 
