@@ -25,11 +25,23 @@ import type { RegisteredEntry } from './types.js';
  *  4. RFC 3161 anchoring of each head's signature (bounded wait, see anchoring.ts);
  *  5. an inclusion proof per entry against the new size and the receipts; then the waiters are resolved.
  *
- * Durability: a waiter is resolved only after its entry and a signed tree head covering it are on disk.
+ * Steps 1-2 of the next batch overlap steps 3-5 of this one (see loop()); the ML-DSA signature is computed
+ * in a worker thread (head-signer.ts), so the main thread appends meanwhile.
+ *
+ * Durability: a waiter is resolved only after its entry and a signed tree head covering it are on disk. A
+ * crash may leave the last two batch sizes without a checkpoint; TransparencyService.recover signs them.
  */
 
 /** Protected header label of the Registration Policy hash in signed tree heads (spec/policy.md). */
 export const HEADER_POLICY_HASH = -65538;
+
+/** A batch after stage 1: its admitted registrations, where they landed, and the root of the new size. */
+interface Appended {
+  ok: Pending[];
+  base: number;
+  size: number;
+  root: Uint8Array;
+}
 
 /** One registration waiting for a batch. */
 export interface Pending {
@@ -91,19 +103,42 @@ export class Sequencer {
     });
   }
 
+  /**
+   * Two stages, each strictly in queue order: stage 1 (chain check and append) of batch N+1 runs while
+   * stage 2 (sign, anchor, prove, resolve) of batch N is still in flight. Stage 1 of N+1 starts only after
+   * stage 1 of N appended, so chain checks read the tips of every earlier accepted entry from the log meta;
+   * stage 2 runs one batch at a time, so checkpoints are stored in size order. At most two batches are in
+   * flight (one per stage), which keeps memory bounded on top of queueLimit.
+   */
   private async loop(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.d.maxEntries);
-      try {
-        await this.process(batch);
-      } catch (e) {
-        const err = errorOf(e);
-        this.d.logger.error({ err: err.message, code: err.code }, 'batch failed');
-        for (const p of batch) p.reject(err);
+    let finishing: Promise<void> = Promise.resolve();
+    for (;;) {
+      if (this.queue.length === 0) {
+        await finishing; // entries that arrive meanwhile are picked up at once, not after maxDelayMs
+        if (this.queue.length === 0) return;
       }
-      // Entries that arrived while this batch was written form the next batch at once: under load the
-      // write time is the natural batching delay.
+      const batch = this.queue.splice(0, this.d.maxEntries);
+      let appended: Appended | undefined;
+      try {
+        appended = await this.append(batch);
+      } catch (e) {
+        this.fail(batch, e);
+      }
+      const before = finishing;
+      if (appended) {
+        const a = appended;
+        finishing = before.then(() => this.finish(a)).catch((e: unknown) => this.fail(a.ok, e));
+      }
+      // Entries that arrived while this batch was appended form the next batch at once: under load the
+      // write time is the natural batching delay. Wait for the previous batch's stage 2 first (bound: two).
+      await before;
     }
+  }
+
+  private fail(batch: readonly Pending[], e: unknown): void {
+    const err = errorOf(e);
+    this.d.logger.error({ err: err.message, code: err.code }, 'batch failed');
+    for (const p of batch) p.reject(err);
   }
 
   /** Seals everything queued now and waits until it is written (used by close()). */
@@ -114,7 +149,8 @@ export class Sequencer {
     }
   }
 
-  private async process(batch: Pending[]): Promise<void> {
+  /** Stage 1: chain checks in queue order, then one atomic, synced append of the admitted entries. */
+  private async append(batch: Pending[]): Promise<Appended | undefined> {
     const chain = new BatchChain(this.d.store, this.d.policy().aat.requireChain);
     const ok: Pending[] = [];
     for (const p of batch) {
@@ -123,7 +159,7 @@ export class Sequencer {
       if (refusal) p.reject(refusal); // only this registration fails; the rest of the batch goes on
       else ok.push(p);
     }
-    if (ok.length === 0) return;
+    if (ok.length === 0) return undefined;
     const base = this.d.store.size;
     const newSize = base + ok.length;
     const meta: MetaPut[] = chain.puts();
@@ -141,14 +177,22 @@ export class Sequencer {
     if (misplaced >= 0 || result.size !== newSize) {
       throw new AtlogError('ERR_SERVICE_INTERNAL', `append placed entry ${misplaced} unexpectedly (size ${result.size}, expected ${newSize})`);
     }
-    const heads = await this.seal(result.size, result.root);
-    this.batches++;
     this.entries += ok.length;
-    const tokens = await this.d.anchorer.anchor(result.size, heads.map((h) => h.signature));
-    const proofs = await Promise.all(ok.map((_, i) => this.d.store.inclusionProof(base + i, result.size)));
-    ok.forEach((p, i) => {
-      const receipts = heads.map((h, k) => issueInclusionReceipt(h, base + i, proofs[i]!, { timestamps: tokenList(tokens, k) }));
-      p.resolve({ entryId: p.checked.entryId, index: base + i, treeSize: result.size, receipts });
+    return { ok, base, size: result.size, root: result.root };
+  }
+
+  /**
+   * Stage 2: the signed checkpoint for the batch's size (synced), its anchoring, the proofs, then the
+   * waiters. Nobody is told before the checkpoint covering their entry is on disk.
+   */
+  private async finish(a: Appended): Promise<void> {
+    const heads = await this.seal(a.size, a.root);
+    this.batches++;
+    const tokens = await this.d.anchorer.anchor(a.size, heads.map((h) => h.signature));
+    const proofs = await this.d.store.inclusionProofs(a.ok.map((_, i) => a.base + i), a.size);
+    a.ok.forEach((p, i) => {
+      const receipts = heads.map((h, k) => issueInclusionReceipt(h, a.base + i, proofs[i]!, { timestamps: tokenList(tokens, k) }));
+      p.resolve({ entryId: p.checked.entryId, index: a.base + i, treeSize: a.size, receipts });
     });
   }
 

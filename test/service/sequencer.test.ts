@@ -166,6 +166,40 @@ describe('durability and restart', () => {
     }
   });
 
+  it('signs a checkpoint for each of two pipelined batches a crash left without one', async () => {
+    const dataDir = tempDir();
+    const a = new Agent();
+    let svc = await openService({ dataDir });
+    await svc.issuers.add(a.id, a.key.publicKey);
+    await register(svc, a.statement(a.genesis()));
+    await svc.close();
+
+    // Batch N (sizes 2-3) appended, batch N+1 (size 4) appended while N was being signed, then the crash.
+    const { registrationEntry } = await import('../../src/statements/index.js');
+    const { metaKeys, textPut } = await import('../../src/service/state.js');
+    const { entryHash } = await import('../../src/statements/index.js');
+    const entries = [0, 1, 2].map(() => {
+      const o = new Agent();
+      return registrationEntry(o.statement(o.genesis()));
+    });
+    const ids = entries.map((e) => toHex(entryHash(e)));
+    const store = await LogStore.open(join(dataDir, 'log'));
+    await store.append(entries.slice(0, 2), ids.slice(0, 2).map((id) => textPut(metaKeys.entry(id), '3')));
+    await store.append(entries.slice(2), [textPut(metaKeys.entry(ids[2]!), '4')]);
+    await store.close();
+
+    svc = await openService({ dataDir });
+    try {
+      expect((await svc.latestCheckpoint())!.treeSize).toBe(4);
+      for (const [k, id] of ids.entries()) {
+        const receipts = (await svc.receipts(id))!;
+        expect(verifyAll(svc, id, receipts).map((v) => v.treeSize)).toEqual(k < 2 ? [3, 3] : [4, 4]);
+      }
+    } finally {
+      await svc.close();
+    }
+  });
+
   it('refuses a second service on the same data directory', async () => {
     const dataDir = tempDir();
     const svc = await openService({ dataDir });
