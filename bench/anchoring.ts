@@ -6,7 +6,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { Anchorer } from '../src/tsa/anchorer.js';
+import { Anchorer, type AnchorStore } from '../src/service/anchoring.js';
 import { HttpTsaClient } from '../src/tsa/client.js';
 import { cttImprint } from '../src/tsa/ctt.js';
 import { EmbeddedTsa } from '../src/tsa/embedded.js';
@@ -58,8 +58,11 @@ export async function run(argv: readonly string[] = []): Promise<void> {
     const req = buildTimestampRequest(imprint).der;
     rows.push(await time('embedded TSA: respond(req) (issue a token)', n, () => tsa.respond(req)));
     rows.push(await time('embedded TSA: timestamp() (issue + verify)', n, () => tsa.timestamp(imprint)));
-    const anchorer = new Anchorer({ timestampers: [tsa] });
-    rows.push(await time('Anchorer.anchorTreeHead, embedded TSA', n, (i) => anchorer.anchorTreeHead(String(i), sig)));
+    // The service's anchorer with a store that keeps nothing: the TSA round trip and bookkeeping, not LevelDB.
+    const nowhere: AnchorStore = { tokens: async () => [], saveTokens: async () => {}, incomplete: async () => [], signatures: async () => [] };
+    const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+    const anchorer = new Anchorer([tsa], nowhere, { timeoutMs: 10_000, retryMs: 60_000, logger: quiet });
+    rows.push(await time('Anchorer.anchor (one head), embedded TSA', n, (i) => anchorer.anchor(i + 1, [sig])));
 
     const own = await tsa.timestamp(imprint);
     rows.push(await time('verifyTimestampToken: embedded (P-256)', n, () => verifyTimestampToken(own, { imprint, roots: [tsa.rootDer] })));

@@ -51,6 +51,8 @@ export interface ServeConfig {
   tsa: TsaSetting;
   /** Trust anchor (PEM file) for an external TSA; undefined with the embedded TSA. */
   tsaRoot: string | undefined;
+  /** Anchor at most every this many seconds (paid TSAs); 0 = every signed tree head. */
+  tsaIntervalS: number;
   /** Bearer token of the admin endpoints; environment only (ATLOG_ADMIN_TOKEN); undefined disables them. */
   adminToken: string | undefined;
 }
@@ -97,6 +99,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'logLevel', flag: 'log-level', env: 'ATLOG_LOG_LEVEL', fileKey: 'logLevel', kind: 'loglevel', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'tsa', flag: 'tsa', env: 'ATLOG_TSA', fileKey: 'tsa', kind: 'tsa', default: 'embedded', doc: "RFC 3161 anchoring: 'embedded', 'none' or TSA URLs, comma-separated (docs/trusted-time.md)" },
   { key: 'tsaRoot', flag: 'tsa-root', env: 'ATLOG_TSA_ROOT', fileKey: 'tsaRoot', kind: 'string', default: undefined, doc: 'PEM trust anchors of external TSAs (comma-separated files)' },
+  { key: 'tsaIntervalS', flag: 'tsa-interval', env: 'ATLOG_TSA_INTERVAL_S', fileKey: 'tsaIntervalS', kind: 'int', default: SERVICE_DEFAULTS.anchorIntervalMs / 1000, min: 0, max: 86_400, doc: 'timestamp at most every SECONDS (paid TSAs); heads in between are not anchored; 0 = every tree head' },
   { key: 'adminToken', flag: undefined, env: 'ATLOG_ADMIN_TOKEN', fileKey: undefined, kind: 'string', default: undefined, doc: 'bearer token of the admin endpoints (environment only); unset = admin endpoints off (404)' },
 ];
 

@@ -35,6 +35,7 @@ export function serviceInput(config: ServeConfig, issuer: string, logger: Servic
     issuer,
     policyFile: config.policy,
     batch: { maxEntries: config.batchSize, maxDelayMs: config.batchDelayMs },
+    anchorIntervalMs: config.tsaIntervalS * 1000,
     logger,
     timestampers,
   };

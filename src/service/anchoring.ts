@@ -8,7 +8,37 @@ import type { ServiceLogger } from './options.js';
  * signature). A batch waits at most `timeoutMs` for the TSAs; a TSA that failed is marked down and later
  * batches do not wait for it at all, so a dead TSA never holds up registration. Heads left without a token
  * are retried in the background with exponential backoff, and tokens are stored when they come.
+ *
+ * With `intervalMs` > 0 (paid external TSAs, issue 5: "each tree head, or at most every S seconds") a head is
+ * stamped only when the last attempt is at least `intervalMs` old; the heads in between are skipped on
+ * purpose: not stored as incomplete, not retried, not counted as unanchored. A verifier dates them by the
+ * next anchored head, whose tree contains them (spec/anchoring.md).
  */
+
+/** Counters since start (metrics and tests). */
+export interface AnchorCounters {
+  /** Checkpoints that got every token (at once or by retry). */
+  anchored: number;
+  /** Checkpoints skipped by the interval policy (not pending, not retried). */
+  skipped: number;
+  /** Failed TSA requests (one per TSA per head per attempt). */
+  failures: number;
+  /** Checkpoints completed by the background retry. */
+  lateAnchored: number;
+}
+
+/** Options of the Anchorer beyond its TSAs and store. */
+export interface AnchorerOptions {
+  /** How long a batch waits for a TSA. */
+  timeoutMs: number;
+  /** First retry delay; doubles up to 60 s while something is missing. */
+  retryMs: number;
+  /** Stamp at most once per this many ms; 0 = every checkpoint. Default 0. */
+  intervalMs?: number;
+  /** Millisecond clock for the interval policy. Default Date.now. */
+  now?: () => number;
+  logger: ServiceLogger;
+}
 
 /** Tokens of one checkpoint: per tree head (P-256 first), timestamper name -> DER token. */
 export type CheckpointTokens = Array<Map<string, Uint8Array>>;
@@ -41,15 +71,30 @@ export class Anchorer {
   private retrying: Promise<void> | undefined;
   private closed = false;
   private incompleteCount = 0;
+  private lastAttemptAt = -Infinity;
+  private readonly timeoutMs: number;
+  private readonly retryMs: number;
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+  private readonly logger: ServiceLogger;
+  private readonly counters: AnchorCounters = { anchored: 0, skipped: 0, failures: 0, lateAnchored: 0 };
 
   constructor(
     private readonly timestampers: readonly Timestamper[],
     private readonly store: AnchorStore,
-    private readonly timeoutMs: number,
-    private readonly retryMs: number,
-    private readonly logger: ServiceLogger,
+    o: AnchorerOptions,
   ) {
-    this.retryDelay = retryMs;
+    this.timeoutMs = o.timeoutMs;
+    this.retryMs = o.retryMs;
+    this.intervalMs = o.intervalMs ?? 0;
+    this.now = o.now ?? Date.now;
+    this.logger = o.logger;
+    this.retryDelay = o.retryMs;
+  }
+
+  /** A snapshot of the counters since start. */
+  get stats(): AnchorCounters {
+    return { ...this.counters };
   }
 
   /** Names of timestampers whose last attempt failed. */
@@ -80,6 +125,7 @@ export class Anchorer {
       if (this.down.delete(t.name)) this.logger.info({ tsa: t.name }, 'timestamper is back');
       return token;
     } catch (e) {
+      this.counters.failures++;
       if (!this.down.has(t.name)) this.logger.warn({ tsa: t.name, err: e instanceof Error ? e.message : String(e) }, 'timestamper failed; heads stay unanchored and are retried');
       this.down.add(t.name);
       return undefined;
@@ -88,13 +134,21 @@ export class Anchorer {
 
   /**
    * Anchors a freshly signed checkpoint. Asks only the timestampers that are up, each at most `timeoutMs`.
-   * Never throws for a TSA failure: the checkpoint is recorded as incomplete and retried later.
+   * Never throws for a TSA failure: the checkpoint is recorded as incomplete and retried later. Under the
+   * interval policy a checkpoint within `intervalMs` of the last attempt is skipped (empty tokens, nothing
+   * stored, not pending).
    * @returns the tokens obtained (per head, by timestamper name).
    * @throws AtlogError from the store only (a storage failure).
    */
   async anchor(treeSize: number, signatures: readonly Uint8Array[]): Promise<CheckpointTokens> {
     const tokens: CheckpointTokens = signatures.map(() => new Map());
     if (this.timestampers.length === 0) return tokens;
+    const now = this.now();
+    if (this.intervalMs > 0 && now - this.lastAttemptAt < this.intervalMs) {
+      this.counters.skipped++;
+      return tokens;
+    }
+    this.lastAttemptAt = now;
     const live = this.timestampers.filter((t) => !this.down.has(t.name));
     await Promise.all(
       signatures.flatMap((sig, i) =>
@@ -106,7 +160,8 @@ export class Anchorer {
     );
     const complete = this.isComplete(tokens);
     await this.store.saveTokens(treeSize, tokens, complete);
-    if (!complete) {
+    if (complete) this.counters.anchored++;
+    else {
       this.incompleteCount++;
       this.schedule();
     }
@@ -149,8 +204,11 @@ export class Anchorer {
       }
       const complete = this.isComplete(tokens);
       if (changed || complete) await this.store.saveTokens(size, tokens, complete);
-      if (complete) this.logger.info({ treeSize: size }, 'checkpoint anchored on retry');
-      else left++;
+      if (complete) {
+        this.counters.anchored++;
+        this.counters.lateAnchored++;
+        this.logger.info({ treeSize: size }, 'checkpoint anchored on retry');
+      } else left++;
     }
     this.retryDelay = left > 0 ? Math.min(this.retryDelay * 2, 60_000) : this.retryMs;
     // Re-read: batches sealed during this round may have added incomplete checkpoints.

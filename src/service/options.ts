@@ -45,6 +45,11 @@ export interface ServiceOptionsInput {
   anchorTimeoutMs?: number;
   /** First retry delay for unanchored heads; doubles up to 60 s. Default 1000 ms. */
   anchorRetryMs?: number;
+  /**
+   * Anchor at most once per this many ms (paid TSAs); heads in between are skipped, not counted as
+   * unanchored (spec/anchoring.md). Default 0: every tree head.
+   */
+  anchorIntervalMs?: number;
   /** Finished operations remembered in memory for `operation()`. Default 10,000. */
   operationsLimit?: number;
   /** Debounce of policy file change events. Default 200 ms. */
@@ -68,6 +73,7 @@ export interface ServiceOptions {
   timestampers: Timestamper[];
   anchorTimeoutMs: number;
   anchorRetryMs: number;
+  anchorIntervalMs: number;
   operationsLimit: number;
   policyDebounceMs: number;
   logger: ServiceLogger;
@@ -86,7 +92,7 @@ function positiveInt(v: unknown, name: string, min = 1): number {
  * Fills every default of the service options and validates what was given.
  * Defaults: dataDir './data', issuer 'http://127.0.0.1:8080', no policy file (built-in default policy),
  * batch 512 entries / 5 ms, queueLimit 10,000, receiptAlg 'ES256', pqReceipts true, verifyWorkers
- * max(1, cores-1), signWorker true, no timestampers, anchorTimeoutMs 2000, anchorRetryMs 1000, operationsLimit 10,000,
+ * max(1, cores-1), signWorker true, no timestampers, anchorTimeoutMs 2000, anchorRetryMs 1000, anchorIntervalMs 0, operationsLimit 10,000,
  * policyDebounceMs 200, a silent logger.
  * @throws AtlogError ERR_SERVICE_OPTIONS naming the field when a value is out of range.
  */
@@ -126,6 +132,7 @@ export function resolveServiceOptions(input: ServiceOptionsInput = {}): ServiceO
     timestampers,
     anchorTimeoutMs: positiveInt(input.anchorTimeoutMs ?? 2000, 'anchorTimeoutMs'),
     anchorRetryMs: positiveInt(input.anchorRetryMs ?? 1000, 'anchorRetryMs'),
+    anchorIntervalMs: positiveInt(input.anchorIntervalMs ?? 0, 'anchorIntervalMs', 0),
     operationsLimit: positiveInt(input.operationsLimit ?? 10_000, 'operationsLimit'),
     policyDebounceMs: positiveInt(input.policyDebounceMs ?? 200, 'policyDebounceMs', 0),
     logger: input.logger ?? silent,

@@ -75,7 +75,9 @@ export class TransparencyService {
       const registry = await IssuerRegistry.open(() => policy.current.issuers, issuerStore(store));
       const pool = new VerifyPool(o.verifyWorkers);
       const signer = new HeadSigner(keys, o.signWorker);
-      const anchorer = new Anchorer(o.timestampers, anchorStore(store), o.anchorTimeoutMs, o.anchorRetryMs, o.logger);
+      const anchorer = new Anchorer(o.timestampers, anchorStore(store), {
+        timeoutMs: o.anchorTimeoutMs, retryMs: o.anchorRetryMs, intervalMs: o.anchorIntervalMs, logger: o.logger,
+      });
       const sequencer = new Sequencer({
         store, anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256,
         policy: () => policy.current, maxEntries: o.batch.maxEntries, maxDelayMs: o.batch.maxDelayMs, logger: o.logger,

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { AtlogError } from '../errors.js';
-import type { AnchorLogger } from './anchorer.js';
 import { normalizeRoots } from './cert.js';
 import { HttpTsaClient } from './client.js';
 import { EmbeddedTsa } from './embedded.js';
@@ -19,9 +18,13 @@ export { parseTimestampResponse, tokenFromResponse, PKI_STATUS } from './respons
 export { HttpTsaClient, type HttpTsaClientOptions } from './client.js';
 export { EmbeddedTsa, DEFAULT_TSA_POLICY, type EmbeddedTsaOptions } from './embedded.js';
 export { createTsaRouter } from './router.js';
-export { Anchorer, type AnchorerOptions, type AnchorResult, type AnchorStats, type AnchorLogger } from './anchorer.js';
 export { createTsaCredentials, certToPem, type TsaCredentials } from './certs.js';
 export { tsaPaths } from './store.js';
+
+/** The logger createTimestampers reports the embedded TSA with (pino's shape, narrowed). */
+export interface TimestampersLogger {
+  info(obj: object, msg?: string): void;
+}
 
 export interface CreateTimestampersOptions {
   /** `embedded`, `none`, or a comma-separated list of TSA URLs (`embedded` may appear in the list too). */
@@ -30,7 +33,7 @@ export interface CreateTimestampersOptions {
   tsaRoots?: string[];
   /** The service data directory; the embedded TSA lives in `<dataDir>/tsa/`. */
   dataDir: string;
-  logger?: AnchorLogger;
+  logger?: TimestampersLogger;
   /** HTTP client settings for external TSAs. Defaults: 10 000 ms, 2 retries. */
   timeoutMs?: number;
   retries?: number;
