@@ -193,6 +193,8 @@ export class LogStore {
   async indexOfEntryHash(hash: Uint8Array): Promise<number | undefined> {
     this.live();
     assertHash(hash, 'entryHash');
+    // The in-memory filter answers "certainly not in the log" for new entries without a LevelDB read.
+    if (!this.filter.mightContain(hash)) return undefined;
     const v = await this.db.get(hashIndexKey(hash));
     if (v === undefined) return undefined;
     const candidates = decodeIndexList(v).filter((i) => i < this.committed.size);
@@ -244,6 +246,24 @@ export class LogStore {
     const bounds = metaRangeBounds(prefix);
     const rows = await this.db.iterator({ ...bounds, limit: opts.limit ?? -1 }).all();
     return rows.map(([k, v]) => ({ key: decodeMetaKey(k), value: plain(v) }));
+  }
+
+  /**
+   * Calls `fn` with every meta key starting with `prefix`, in key byte order, without reading the values and
+   * without holding them all in memory (for rebuilding in-memory indexes on open).
+   */
+  async forEachMetaKey(prefix: string, fn: (key: string) => void): Promise<void> {
+    this.live();
+    const it = this.db.keys(metaRangeBounds(prefix));
+    try {
+      for (;;) {
+        const keys = await it.nextv(1000);
+        if (keys.length === 0) break;
+        for (const k of keys) fn(decodeMetaKey(k));
+      }
+    } finally {
+      await it.close();
+    }
   }
 
   /** Write meta puts in one atomic, synced batch (queued with appends). @throws AtlogError `ERR_INVALID_ARGUMENT`. */

@@ -1,11 +1,13 @@
 import { checkLink, linkStateOf, type AatRecord, type LinkState } from '../aat/index.js';
 import type { AtlogError } from '../errors.js';
-import type { LogStore, MetaPut } from '../log/index.js';
+import type { MetaPut } from '../log/index.js';
 import { rejected } from './registration.js';
-import { jsonPut, loadTip, metaKeys, text, textPut } from './state.js';
+import type { SessionCache } from './session-cache.js';
+import { jsonPut, metaKeys, textPut } from './state.js';
 
 /**
- * The per-session chain check of one batch (spec/policy.md section 4). Tips come from the log meta and are
+ * The per-session chain check of one batch (spec/policy.md section 4). Tips come from the log meta (through
+ * the SessionCache, which skips the read for new sessions and record ids) and are
  * overridden by records admitted earlier in the same batch, so a whole chain submitted at once registers in
  * order. On top of `checkLink` it names the break the way an operator thinks of it:
  *
@@ -21,14 +23,14 @@ export class BatchChain {
   private readonly admitted = new Map<string, string>();
 
   constructor(
-    private readonly store: LogStore,
+    private readonly sessions: SessionCache,
     private readonly enforce: boolean,
   ) {}
 
   private async registeredEntry(agentId: string, sessionId: string, recordId: string | null): Promise<string | undefined> {
     if (recordId === null) return undefined;
     const k = metaKeys.record(agentId, sessionId, recordId);
-    return this.admitted.get(k) ?? text(await this.store.getMeta(k));
+    return this.admitted.get(k) ?? (await this.sessions.recordEntry(k));
   }
 
   /**
@@ -39,7 +41,7 @@ export class BatchChain {
   async admit(record: AatRecord, entryId: string): Promise<AtlogError | undefined> {
     const { agent_id: agentId, session_id: sessionId } = record;
     const k = metaKeys.tip(agentId, sessionId);
-    if (!this.tips.has(k)) this.tips.set(k, { agentId, sessionId, tip: await loadTip(this.store, agentId, sessionId) });
+    if (!this.tips.has(k)) this.tips.set(k, { agentId, sessionId, tip: await this.sessions.tip(agentId, sessionId) });
     const t = this.tips.get(k)!;
     if (this.enforce) {
       const earlier = await this.registeredEntry(agentId, sessionId, record.record_id);
@@ -58,6 +60,16 @@ export class BatchChain {
     t.tip = linkStateOf(record, t.tip);
     this.admitted.set(metaKeys.record(agentId, sessionId, record.record_id), entryId);
     return undefined;
+  }
+
+  /** Tip keys with their new tips, for the SessionCache once the batch is appended. */
+  *newTips(): Iterable<[string, LinkState]> {
+    for (const [k, v] of this.tips) if (v.tip) yield [k, v.tip];
+  }
+
+  /** The tip and record keys this batch writes (SessionCache.expect before the append). */
+  writtenKeys(): { tips: string[]; records: string[] } {
+    return { tips: [...this.tips.keys()].filter((k) => this.tips.get(k)!.tip !== undefined), records: [...this.admitted.keys()] };
   }
 
   /** Meta puts for everything admitted: new tips and the record index. */

@@ -8,6 +8,7 @@ import type { Policy } from './policy/schema.js';
 import type { CheckedStatement } from './registration.js';
 import type { HeadSigner } from './head-signer.js';
 import { BatchChain } from './chain.js';
+import type { SessionCache } from './session-cache.js';
 import { decodeCheckpoint, encodeCheckpoint, metaKeys, textPut, tokenList } from './state.js';
 import type { RegisteredEntry } from './types.js';
 
@@ -55,6 +56,8 @@ export interface SequencerDeps {
   store: LogStore;
   anchorer: Anchorer;
   keys: readonly PrivateKey[];
+  /** Session tips and record ids in front of the log meta (chain checks). */
+  sessions: SessionCache;
   /** Computes the heads' signatures (ML-DSA in a worker thread). */
   signer: HeadSigner;
   /** CWT iss of the tree heads. */
@@ -151,7 +154,7 @@ export class Sequencer {
 
   /** Stage 1: chain checks in queue order, then one atomic, synced append of the admitted entries. */
   private async append(batch: Pending[]): Promise<Appended | undefined> {
-    const chain = new BatchChain(this.d.store, this.d.policy().aat.requireChain);
+    const chain = new BatchChain(this.d.sessions, this.d.policy().aat.requireChain);
     const ok: Pending[] = [];
     for (const p of batch) {
       const { record } = p.checked;
@@ -170,7 +173,10 @@ export class Sequencer {
       if (session) meta.push(textPut(metaKeys.sessionIndex(session.agentId, session.sessionId, base + i), entryId));
     });
 
+    const written = chain.writtenKeys();
+    this.d.sessions.expect(written.tips, written.records);
     const result = await this.d.store.append(ok.map((p) => p.checked.entry), meta);
+    this.d.sessions.committed(chain.newTips());
     // The service is the log's only writer and removed duplicates before queueing, so every entry is new
     // and lands at base + i; anything else means a second writer or a bug, and no receipt must go out.
     const misplaced = result.entries.findIndex((e, i) => e.duplicate || e.index !== base + i);

@@ -17,6 +17,7 @@ import { PolicyHolder } from './policy/holder.js';
 import { Queries } from './queries.js';
 import { Registrar } from './registration.js';
 import { Sequencer } from './sequencer.js';
+import { SessionCache } from './session-cache.js';
 import { anchorStore, issuerStore, metaKeys, text } from './state.js';
 import type { CheckpointInfo, OperationInfo, PolicyInfo, RegisteredEntry, ServiceStats, Submission } from './types.js';
 import { VerifyPool } from './verify-pool.js';
@@ -79,7 +80,7 @@ export class TransparencyService {
         timeoutMs: o.anchorTimeoutMs, retryMs: o.anchorRetryMs, intervalMs: o.anchorIntervalMs, logger: o.logger,
       });
       const sequencer = new Sequencer({
-        store, anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256,
+        store, sessions: await SessionCache.open(store), anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256,
         policy: () => policy.current, maxEntries: o.batch.maxEntries, maxDelayMs: o.batch.maxDelayMs, logger: o.logger,
       });
       const s = new TransparencyService(o, store, keys, policy, registry, pool, signer, anchorer, sequencer, new Queries(store, anchorer));
