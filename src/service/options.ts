@@ -35,8 +35,13 @@ export interface ServiceOptionsInput {
   receiptAlg?: 'ES256' | 'ESP256';
   /** Also sign every tree head with the ML-DSA-65 key and issue a second receipt. Default true. */
   pqReceipts?: boolean;
-  /** Worker threads for slow (ML-DSA) signature checks. Default cores-1, at least 1; 0 checks on the main thread. */
+  /**
+   * Worker threads for agent signature checks. Default max(2, cores-1); 0 checks on the main thread. Two on a
+   * 2-core machine: ML-DSA-65 registrations measured 354/s with one, 437-468/s with two (docs/benchmarks.md).
+   */
   verifyWorkers?: number;
+  /** Check EC and EdDSA agent signatures on the main thread, only ML-DSA in the workers. Default false (verify-pool.ts). */
+  inlineFastVerify?: boolean;
   /** Sign ML-DSA tree heads in a worker thread (the main thread keeps serving meanwhile). Default true. */
   signWorker?: boolean;
   /** RFC 3161 time-stamping: every signed tree head is anchored with each of these. Default none. */
@@ -69,6 +74,7 @@ export interface ServiceOptions {
   receiptAlg: 'ES256' | 'ESP256';
   pqReceipts: boolean;
   verifyWorkers: number;
+  inlineFastVerify: boolean;
   signWorker: boolean;
   timestampers: Timestamper[];
   anchorTimeoutMs: number;
@@ -92,8 +98,8 @@ function positiveInt(v: unknown, name: string, min = 1): number {
  * Fills every default of the service options and validates what was given.
  * Defaults: dataDir './data', issuer 'http://127.0.0.1:8080', no policy file (built-in default policy),
  * batch 512 entries / 5 ms, queueLimit 10,000, receiptAlg 'ES256', pqReceipts true, verifyWorkers
- * max(1, cores-1), signWorker true, no timestampers, anchorTimeoutMs 2000, anchorRetryMs 1000, anchorIntervalMs 0, operationsLimit 10,000,
- * policyDebounceMs 200, a silent logger.
+ * max(2, cores-1), inlineFastVerify false, signWorker true, no timestampers, anchorTimeoutMs 2000,
+ * anchorRetryMs 1000, anchorIntervalMs 0, operationsLimit 10,000, policyDebounceMs 200, a silent logger.
  * @throws AtlogError ERR_SERVICE_OPTIONS naming the field when a value is out of range.
  */
 export function resolveServiceOptions(input: ServiceOptionsInput = {}): ServiceOptions {
@@ -127,7 +133,8 @@ export function resolveServiceOptions(input: ServiceOptionsInput = {}): ServiceO
     queueLimit: positiveInt(input.queueLimit ?? 10_000, 'queueLimit'),
     receiptAlg,
     pqReceipts: input.pqReceipts ?? true,
-    verifyWorkers: positiveInt(input.verifyWorkers ?? Math.max(1, availableParallelism() - 1), 'verifyWorkers', 0),
+    verifyWorkers: positiveInt(input.verifyWorkers ?? Math.max(2, availableParallelism() - 1), 'verifyWorkers', 0),
+    inlineFastVerify: input.inlineFastVerify ?? false,
     signWorker: input.signWorker ?? true,
     timestampers,
     anchorTimeoutMs: positiveInt(input.anchorTimeoutMs ?? 2000, 'anchorTimeoutMs'),

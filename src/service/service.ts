@@ -74,7 +74,7 @@ export class TransparencyService {
     const store = await LogStore.open(join(o.dataDir, 'log'));
     try {
       const registry = await IssuerRegistry.open(() => policy.current.issuers, issuerStore(store));
-      const pool = new VerifyPool(o.verifyWorkers);
+      const pool = new VerifyPool(o.verifyWorkers, o.inlineFastVerify);
       const signer = new HeadSigner(keys, o.signWorker);
       const anchorer = new Anchorer(o.timestampers, anchorStore(store), {
         timeoutMs: o.anchorTimeoutMs, retryMs: o.anchorRetryMs, intervalMs: o.anchorIntervalMs, logger: o.logger,

@@ -10,9 +10,14 @@ import { spawnWorker } from './worker-spawn.js';
  *
  * Measured on the shared 2-core dev machine (Node 20.20, 300-byte message, under load from other jobs):
  * inline ES256 verify 0.09-0.13 ms, Ed25519 0.11-0.16 ms, ML-DSA-65 2.2-3.5 ms; ML-DSA-65 through one worker
- * 2.6 ms sequential, 2.1 ms pipelined, so the hop costs a few tenths of a millisecond. EC and EdDSA checks
- * therefore run inline (the hop would cost more than the check) and ML-DSA checks go to the
- * pool, where they no longer stall the event loop that serves HTTP and runs the sequencer.
+ * 2.6 ms sequential, 2.1 ms pipelined, so the hop costs a few tenths of a millisecond. ML-DSA checks always
+ * go to the pool, where they no longer stall the event loop that serves HTTP and runs the sequencer.
+ *
+ * EC and EdDSA checks go there too by default (`inlineFast` false): one alone is cheaper inline than the hop,
+ * but under load the main thread is the bottleneck (ES256 verify was ~11% of it) and the hop's latency
+ * overlaps other requests. Measured over HTTP (docs/benchmarks.md "## http", 10,000 ESP256 registrations,
+ * 256 connections, 2 cores, load average ~1.5): inline 1,587 and 1,624 registrations/s, in one worker 1,800
+ * and 1,813/s, in two workers 1,726/s.
  */
 
 interface Pending {
@@ -34,15 +39,23 @@ export class VerifyPool {
   private turn = 0;
   private closed = false;
 
-  constructor(private readonly size: number) {}
+  /**
+   * @param size worker threads; 0 checks everything on the calling thread.
+   * @param inlineFast check EC and EdDSA signatures on the calling thread (only ML-DSA goes to the workers).
+   */
+  constructor(
+    private readonly size: number,
+    private readonly inlineFast = false,
+  ) {}
 
   /**
-   * Verifies `sig` over `tbs` with `key` and `alg`: inline for fast algorithms, in a worker for ML-DSA.
+   * Verifies `sig` over `tbs` with `key` and `alg`: in a worker (ML-DSA always, EC and EdDSA unless
+   * `inlineFast`), else inline.
    * @returns false for a wrong signature.
    * @throws AtlogError ERR_COSE_ALG_MISMATCH (alg does not fit the key), ERR_SERVICE_CLOSED after close().
    */
   async verify(key: PublicKey, tbs: Uint8Array, sig: Uint8Array, alg: number): Promise<boolean> {
-    if (this.size === 0 || !isSlowAlg(alg)) return key.verify(tbs, sig, alg);
+    if (this.size === 0 || (this.inlineFast && !isSlowAlg(alg))) return key.verify(tbs, sig, alg);
     if (this.closed) throw new AtlogError('ERR_SERVICE_CLOSED', 'verification pool is closed');
     const worker = this.worker();
     const id = this.nextId++;
