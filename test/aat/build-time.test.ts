@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isAtlogError } from '../../src/errors.js';
 import {
   genesisRecord,
   isTimestamp,
@@ -10,17 +9,7 @@ import {
   verifyChain,
 } from '../../src/aat/index.js';
 import { H, ts, uuidN } from './fixtures.js';
-
-function expectCode(f: () => unknown, code: string): void {
-  try {
-    f();
-  } catch (e) {
-    expect(isAtlogError(e)).toBe(true);
-    expect((e as { code: string }).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}`);
-}
+import { expectCode } from '../helpers/errors.js';
 
 describe('parseTimestamp', () => {
   it.each<[string, bigint]>([

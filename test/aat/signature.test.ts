@@ -1,6 +1,5 @@
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isAtlogError } from '../../src/errors.js';
 import { fromBase64Url, toBase64Url } from '../../src/util/bytes.js';
 import {
   generateRecordKey,
@@ -15,20 +14,10 @@ import {
   type EcJwk,
 } from '../../src/aat/index.js';
 import { CHECK_GENESIS, clone, ts } from './fixtures.js';
+import { expectCode } from '../helpers/errors.js';
 
 const genesis = (): AatRecord => validateRecord(clone(CHECK_GENESIS));
 const { privateKey, publicKey } = generateRecordKey();
-
-function expectCode(f: () => unknown, code: string): void {
-  try {
-    f();
-  } catch (e) {
-    expect(isAtlogError(e)).toBe(true);
-    expect((e as { code: string }).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 /** The same key pair as node:crypto KeyObjects, through JWK (an independent implementation). */
 function nodeKeys(): { priv: ReturnType<typeof createPrivateKey>; pub: ReturnType<typeof createPublicKey>; jwk: EcJwk } {

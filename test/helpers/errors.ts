@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { isAtlogError } from '../../src/errors.js';
 
 /**
@@ -23,4 +24,9 @@ export async function codeOfAsync(f: () => Promise<unknown>): Promise<string | u
     throw e;
   }
   return undefined;
+}
+
+/** Asserts that `f` throws an AtlogError with `code`. */
+export function expectCode(f: () => unknown, code: string): void {
+  expect(codeOf(f)).toBe(code);
 }

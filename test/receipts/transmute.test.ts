@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { importCoseKey, generateKey, type PublicKey } from '../../src/keys/index.js';
 import { leafHash } from '../../src/merkle/index.js';
 import { issueConsistencyReceipt, issueInclusionReceipt, signTreeHead, verifyConsistencyReceipt, verifyReceipt } from '../../src/receipts/index.js';
-import { isAtlogError } from '../../src/errors.js';
 import { toBase64Url, toHex } from '../../src/util/bytes.js';
 import { entries, flip, MemoryTree } from './helpers.js';
+import { codeOf as code } from '../helpers/errors.js';
 
 /**
  * Receipts against @transmute/cose, an independent RFC 9942 implementation (its own CBOR, WebCrypto, its own
@@ -97,14 +97,6 @@ describe('@transmute/cose receipts verify with atlog', () => {
   it('atlog rejects a transmute receipt for the wrong entry, and one signed by another key', async () => {
     const { signer, pub } = await transmuteKey();
     const receipt = new Uint8Array(await transmute.receipt.inclusion.issue({ protectedHeader: header(), entry: 2, entries: leaves, signer }));
-    const code = (f: () => unknown): string | undefined => {
-      try {
-        f();
-      } catch (e) {
-        return isAtlogError(e) ? e.code : 'not atlog';
-      }
-      return undefined;
-    };
     expect(code(() => verifyReceipt(receipt, { entryHash: es[3]!, keys: [pub] }))).toBe('ERR_RECEIPT_INCLUSION_INVALID');
     expect(code(() => verifyReceipt(receipt, { entryHash: es[2]!, keys: [generateKey('ES256').publicKey] }))).toBe('ERR_RECEIPT_INCLUSION_INVALID');
   });

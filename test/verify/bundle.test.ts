@@ -7,6 +7,7 @@ import { AAT_CONTENT_TYPE, buildStatement, entryHash, registrationEntry, toTrans
 import { assembleBundle, decodeBundle, encodeBundle, verifySessionBundle, verifyDelegation } from '../../src/verify/index.js';
 import { MemoryTree } from '../../test-vectors/tree.js';
 import { isAtlogError } from '../../src/errors.js';
+import { codeOf as code } from '../helpers/errors.js';
 
 /** Bundle format and session checks not covered by test-vectors (format errors, checkpoints, private records). */
 
@@ -52,14 +53,6 @@ describe('session bundles', () => {
     expect(encodeBundle(decodeBundle(b))).toEqual(b);
   });
 
-  const code = (f: () => unknown): string | undefined => {
-    try {
-      f();
-    } catch (e) {
-      return isAtlogError(e) ? e.code : 'not atlog';
-    }
-    return undefined;
-  };
   const m = (entries: Array<[string, unknown]>): Uint8Array => cborEncode(new Map(entries));
   const base: Array<[string, unknown]> = [['version', 1], ['agent', AGENT], ['session', 's'], ['checkpoint', new Uint8Array(1)], ['statements', [new Uint8Array(1)]]];
   it.each([
