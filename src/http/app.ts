@@ -10,9 +10,10 @@ import { opsRouter } from './routes/ops.js';
 
 /**
  * The express application: a thin layer over the service (docs/architecture.md). Routes only translate
- * HTTP to service calls; every error goes through problems.ts.
+ * HTTP to service calls; every error goes through problems.ts. POST /entries is normally served by the
+ * lean path in front of it (fast-entries.ts), which keeps the same steps.
  */
-export function createApp(ctx: HttpContext): Express {
+export function createApp(ctx: HttpContext, limiter = new RateLimiter(ctx.settings.rateLimit, ctx.settings.rateBurst)): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -35,7 +36,7 @@ export function createApp(ctx: HttpContext): Express {
 
   app.use(opsRouter(ctx));
 
-  const limiter = new RateLimiter(ctx.settings.rateLimit, ctx.settings.rateBurst);
+  // The limiter is shared with the lean POST /entries path in front of express (fast-entries.ts).
   app.use((req: Request, res: Response, next: NextFunction) => {
     const d = limiter.take(req.socket.remoteAddress ?? 'unknown');
     if (d.ok) return next();

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { httpError } from './problems.js';
 
 /**
@@ -6,7 +6,7 @@ import { httpError } from './problems.js';
  * above the limit fails at once, and a chunked body fails as soon as it crosses the limit.
  * @throws AtlogError ERR_HTTP_BODY_TOO_LARGE (413) or ERR_HTTP_MALFORMED when the client aborts mid-body.
  */
-export async function readBody(req: Request, limit: number): Promise<Uint8Array> {
+export async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     throw httpError('ERR_HTTP_BODY_TOO_LARGE', `request body of ${declared} bytes exceeds the limit of ${limit}`);

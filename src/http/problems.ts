@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { cborEncode } from '../cose/cbor.js';
 import { AtlogError, isAtlogError } from '../errors.js';
@@ -153,4 +154,20 @@ export function sendProblem(req: Request, res: Response, p: Problem): void {
   } else {
     res.type(MT_PROBLEM_CBOR).send(Buffer.from(problemCbor(p)));
   }
+}
+
+/**
+ * sendProblem for the lean POST /entries path (fast-entries.ts), on node's own request and response: the same
+ * status, headers and body bytes as sendProblem through express.
+ */
+export function writeProblem(req: IncomingMessage, res: ServerResponse, p: Problem): void {
+  if (res.headersSent) return;
+  res.statusCode = p.status;
+  if (p.retryAfter !== undefined) res.setHeader('Retry-After', String(p.retryAfter));
+  res.setHeader('Cache-Control', 'no-store');
+  const json = prefersJson(req.headers.accept);
+  const body = json ? Buffer.from(problemJson(p), 'utf8') : Buffer.from(problemCbor(p));
+  res.setHeader('Content-Type', json ? `${MT_PROBLEM_JSON}; charset=utf-8` : MT_PROBLEM_CBOR);
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
 }

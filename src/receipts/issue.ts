@@ -34,6 +34,44 @@ export function issueInclusionReceipt(sth: SignedTreeHead, leafIndex: number, pr
   return receipt(sth, VDP_INCLUSION, [sth.treeSize, i, checkPath(proof)], o.timestamps);
 }
 
+/** The CBOR head of a byte string of `n` bytes (RFC 8949 major type 2). */
+function bstrHead(n: number): Uint8Array {
+  if (n < 24) return Uint8Array.of(0x40 + n);
+  if (n < 0x100) return Uint8Array.of(0x58, n);
+  if (n < 0x10000) return Uint8Array.of(0x59, n >>> 8, n & 0xff);
+  return Uint8Array.of(0x5a, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+/**
+ * Inclusion receipts for many entries of one signed tree head: the same bytes as issueInclusionReceipt, but
+ * the parts shared by the batch (protected header, timestamp tokens, signature) are encoded once, and each
+ * receipt only encodes its proof and splices it in. The deterministic encoding puts the VDP header (396)
+ * last in the unprotected map, so the proof is the last item before `null, signature`.
+ * @returns a function (leafIndex, proof) => receipt, throwing like issueInclusionReceipt.
+ */
+export function inclusionReceiptIssuer(sth: SignedTreeHead, o: { timestamps?: Uint8Array[] } = {}): (leafIndex: number, proof: readonly Uint8Array[]) => Uint8Array {
+  const u = timestampHeader(o.timestamps);
+  u.set(HEADER_VDP, new Map([[VDP_INCLUSION, [new Uint8Array(0)]]]));
+  const template = cborEncode(new Tag([sth.protectedBytes, u, null, sth.signature], COSE_SIGN1_TAG));
+  // The placeholder (an empty bstr, 0x40) sits right before `null` (0xf6) and the signature's bstr.
+  const at = template.length - cborEncode(sth.signature).length - 2;
+  if (template[at] !== 0x40 || template[at + 1] !== 0xf6) throw new AtlogError('ERR_INTERNAL', 'receipt template has an unexpected layout');
+  const head = template.subarray(0, at);
+  const tail = template.subarray(at + 1);
+  return (leafIndex, proof) => {
+    const i = asIndex(leafIndex);
+    if (i === undefined || i >= sth.treeSize) throw new AtlogError('ERR_INVALID_ARGUMENT', `leafIndex ${leafIndex} not below tree size ${sth.treeSize}`);
+    const body = cborEncode([sth.treeSize, i, checkPath(proof)]);
+    const bh = bstrHead(body.length);
+    const out = new Uint8Array(head.length + bh.length + body.length + tail.length);
+    out.set(head, 0);
+    out.set(bh, head.length);
+    out.set(body, head.length + bh.length);
+    out.set(tail, head.length + bh.length + body.length);
+    return out;
+  };
+}
+
 /**
  * A consistency receipt signed by the newer tree head: `{396: {-2: [bstr .cbor [size1, size2, [path...]]]}}`.
  * @throws AtlogError ERR_INVALID_ARGUMENT unless 0 < size1 <= sth2.treeSize.

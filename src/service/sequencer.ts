@@ -1,7 +1,7 @@
 import { AtlogError } from '../errors.js';
 import type { PrivateKey } from '../keys/index.js';
 import type { LogStore, MetaPut } from '../log/index.js';
-import { issueInclusionReceipt, prepareTreeHead, type SignedTreeHead } from '../receipts/index.js';
+import { inclusionReceiptIssuer, prepareTreeHead, type SignedTreeHead } from '../receipts/index.js';
 import type { Anchorer, CheckpointTokens } from './anchoring.js';
 import type { ServiceLogger } from './options.js';
 import type { Policy } from './policy/schema.js';
@@ -196,8 +196,10 @@ export class Sequencer {
     this.batches++;
     const tokens = await this.d.anchorer.anchor(a.size, heads.map((h) => h.signature));
     const proofs = await this.d.store.inclusionProofs(a.ok.map((_, i) => a.base + i), a.size);
+    // The shared parts of the batch's receipts (protected header, tokens, signature) are encoded once.
+    const issuers = heads.map((h, k) => inclusionReceiptIssuer(h, { timestamps: tokenList(tokens, k) }));
     a.ok.forEach((p, i) => {
-      const receipts = heads.map((h, k) => issueInclusionReceipt(h, a.base + i, proofs[i]!, { timestamps: tokenList(tokens, k) }));
+      const receipts = issuers.map((issue) => issue(a.base + i, proofs[i]!));
       p.resolve({ entryId: p.checked.entryId, index: a.base + i, treeSize: a.size, receipts });
     });
   }

@@ -8,6 +8,7 @@ import {
   encodeSignedTreeHead,
   HEADER_TREE_SIZE,
   issueConsistencyReceipt,
+  inclusionReceiptIssuer,
   issueInclusionReceipt,
   signTreeHead,
   verifyConsistencyReceipt,
@@ -114,6 +115,28 @@ describe('signed tree heads and inclusion receipts', () => {
     expect(verifyReceipt(one, { entryHash: es[1]!, keys: [p256.publicKey] }).timestamps).toEqual([tok]);
     const two = issueInclusionReceipt(sth, 1, await t.inclusion(1), { timestamps: [tok, tok] });
     expect(verifyReceipt(two, { entryHash: es[1]!, keys: [p256.publicKey] }).timestamps).toEqual([tok, tok]);
+  });
+});
+
+describe('batch receipt issuer (inclusionReceiptIssuer)', () => {
+  it.each([
+    ['P-256', generateKey('ES256')],
+    ['ML-DSA-65', generateKey('ML-DSA-65')],
+  ])('%s: the same bytes as issueInclusionReceipt, with none, one or several tokens and large trees', async (_n, key) => {
+    const big = new Uint8Array(70_000).fill(7);
+    for (const n of [1, 2, 9, 300]) {
+      const es = entries(n);
+      const t = new MemoryTree(es);
+      const sth = signTreeHead({ key, issuer: ISS, treeSize: n, root: t.rootAt(), iat: 1_700_000_000 });
+      for (const timestamps of [undefined, [], [new Uint8Array([9, 9])], [big, new Uint8Array([1])]]) {
+        const issue = inclusionReceiptIssuer(sth, timestamps === undefined ? {} : { timestamps });
+        for (const i of [0, n - 1, Math.floor(n / 2)]) {
+          const proof = await t.inclusion(i);
+          expect(issue(i, proof)).toEqual(issueInclusionReceipt(sth, i, proof, timestamps === undefined ? {} : { timestamps }));
+        }
+        expect(code(() => issue(n, []))).toBe('ERR_INVALID_ARGUMENT');
+      }
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Request, type Response } from 'express';
 import { readBody } from '../body.js';
 import { within, type HttpContext } from '../context.js';
@@ -14,37 +15,7 @@ export function entriesRouter(ctx: HttpContext): Router {
   const r = Router();
 
   r.post('/entries', async (req: Request, res: Response) => {
-    const started = performance.now();
-    try {
-      if (ctx.closing) throw httpError('ERR_HTTP_SHUTTING_DOWN', 'the service is shutting down');
-      const type = essence(req.headers['content-type']);
-      if (!STATEMENT_TYPES.includes(type)) {
-        throw httpError('ERR_HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${STATEMENT_TYPES.join(' or ')}`);
-      }
-      const body = await readBody(req, ctx.settings.bodyLimit);
-      const sub = await ctx.service.submit(body);
-      // Observe time to receipt and batch sizes whether the client waits (201) or polls (303).
-      const done = sub.done.then((entry) => {
-        ctx.metrics.timeToReceipt.observe((performance.now() - started) / 1000);
-        ctx.metrics.landed(entry.treeSize);
-        return entry;
-      });
-      done.catch(() => undefined); // a late failure is reported through GET /entries/{operation}
-      const landed = await within(done, ctx.settings.waitLimitMs);
-      if (landed === undefined) {
-        ctx.metrics.registrations.inc({ outcome: 'accepted' });
-        res.status(303).location(`/entries/${operationLocator(sub.operationId)}`);
-        res.setHeader('Retry-After', String(ctx.settings.retryAfterS));
-        res.end();
-        return;
-      }
-      ctx.metrics.registrations.inc({ outcome: sub.duplicate ? 'duplicate' : 'created' });
-      res.status(201).location(`/entries/${landed.value.entryId}`);
-      res.type(MT_COSE).send(Buffer.from(pickReceipt(landed.value.receipts, 0)));
-    } catch (err) {
-      ctx.metrics.registrations.inc({ outcome: toProblem(err, ctx.settings.retryAfterS).code });
-      throw err;
-    }
+    await registerStatement(ctx, req, res, performance.now());
   });
 
   r.get('/entries/:locator', async (req: Request, res: Response) => {
@@ -95,4 +66,49 @@ export function entriesRouter(ctx: HttpContext): Router {
   });
 
   return r;
+}
+
+/**
+ * POST /entries on node's own request and response, shared by the express route and the lean path in front
+ * of express (fast-entries.ts): checks, submits, waits up to waitLimitMs and answers 201 with the receipt or
+ * 303 to the operation. Counts the outcome in the metrics.
+ * @throws whatever the checks or the service throw (AtlogError), for the caller to answer as a problem.
+ */
+export async function registerStatement(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
+  try {
+    if (ctx.closing) throw httpError('ERR_HTTP_SHUTTING_DOWN', 'the service is shutting down');
+    const type = essence(req.headers['content-type']);
+    if (!STATEMENT_TYPES.includes(type)) {
+      throw httpError('ERR_HTTP_UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${STATEMENT_TYPES.join(' or ')}`);
+    }
+    const body = await readBody(req, ctx.settings.bodyLimit);
+    const sub = await ctx.service.submit(body);
+    // Observe time to receipt and batch sizes whether the client waits (201) or polls (303).
+    const done = sub.done.then((entry) => {
+      ctx.metrics.timeToReceipt.observe((performance.now() - started) / 1000);
+      ctx.metrics.landed(entry.treeSize);
+      return entry;
+    });
+    done.catch(() => undefined); // a late failure is reported through GET /entries/{operation}
+    const landed = await within(done, ctx.settings.waitLimitMs);
+    if (landed === undefined) {
+      ctx.metrics.registrations.inc({ outcome: 'accepted' });
+      res.statusCode = 303;
+      res.setHeader('Location', `/entries/${operationLocator(sub.operationId)}`);
+      res.setHeader('Retry-After', String(ctx.settings.retryAfterS));
+      res.end();
+      return;
+    }
+    ctx.metrics.registrations.inc({ outcome: sub.duplicate ? 'duplicate' : 'created' });
+    const receipt = pickReceipt(landed.value.receipts, 0);
+    const out = Buffer.from(receipt.buffer, receipt.byteOffset, receipt.byteLength);
+    res.statusCode = 201;
+    res.setHeader('Location', `/entries/${landed.value.entryId}`);
+    res.setHeader('Content-Type', MT_COSE);
+    res.setHeader('Content-Length', out.length);
+    res.end(out);
+  } catch (err) {
+    ctx.metrics.registrations.inc({ outcome: toProblem(err, ctx.settings.retryAfterS).code });
+    throw err;
+  }
 }
