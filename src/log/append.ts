@@ -3,7 +3,7 @@ import type { EntryFilter } from './bloom.js';
 import { putBundles } from './bundles.js';
 import { type IndexSlot, type Resolution, addToIndex } from './dedup.js';
 import type { Frontier } from './frontier.js';
-import { copy, leafHashOf } from './hashing.js';
+import { copy } from './hashing.js';
 import { STATE_KEY, encodeState } from './open.js';
 import { STRIDE, type Tails } from './tiles.js';
 
@@ -37,13 +37,14 @@ const MAX_SIZE = 2 ** 48;
 /**
  * Plan one append (spec/log-storage.md section 3): assign indexes to the new entries, extend copies of the right
  * edge and the last tiles, and list every put of the batch: entry bundles, hash-index records, tiles, the new
- * state record. `state` is not changed; the caller adopts `next` once the batch is on disk.
+ * state record. `leaves` are the RFC 9162 leaf hashes of `hashes`. `state` is not changed; the caller adopts `next` once the batch is on disk.
  * @throws AtlogError `ERR_LOG_FULL` when the log would exceed 2^48 - 1 entries.
  */
 export function planAppend(
   state: TreeState,
   entries: readonly Uint8Array[],
   hashes: readonly Uint8Array[],
+  leaves: readonly Uint8Array[],
   resolutions: readonly Resolution[],
   indexValues: Map<string, IndexSlot>,
   filter: EntryFilter,
@@ -66,7 +67,7 @@ export function planAppend(
     // Adding before the write is durable is safe: a filter entry for a failed write is only a false positive.
     filter.add(h);
     tails.add(0, index, h, put);
-    frontier.push(leafHashOf(h), (level, idx, hash) => {
+    frontier.push(leaves[i]!, (level, idx, hash) => {
       if (level % STRIDE === 0) tails.add(level, idx, hash, put);
     });
     results.push({ index, duplicate: false, entryHash: copy(h) });

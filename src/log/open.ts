@@ -15,12 +15,21 @@ export type Db = ClassicLevel<Uint8Array, Uint8Array>;
 export interface LogStoreOptions {
   /** LevelDB block cache in bytes. Default 32 MiB, so the hash index and tiles of ~10^6 entries stay cached. */
   cacheSize?: number;
-  /** LevelDB write buffer in bytes. Default 16 MiB. */
+  /**
+   * LevelDB write buffer in bytes. Default 64 MiB: a bulk import flushes and compacts a quarter as often as with
+   * 16 MiB (measured ~2 us less CPU per appended entry at 4x10^5 entries); costs up to 2x that in memory.
+   */
   writeBufferSize?: number;
+  /** Hash batches of 64+ entries on a worker thread (entry and leaf hashes). Default true. */
+  hashWorker?: boolean;
 }
 
 export function resolveLogOptions(o: LogStoreOptions = {}): Required<LogStoreOptions> {
-  return { cacheSize: o.cacheSize ?? 32 * 1024 * 1024, writeBufferSize: o.writeBufferSize ?? 16 * 1024 * 1024 };
+  return {
+    cacheSize: o.cacheSize ?? 32 * 1024 * 1024,
+    writeBufferSize: o.writeBufferSize ?? 64 * 1024 * 1024,
+    hashWorker: o.hashWorker ?? true,
+  };
 }
 
 export const STATE_KEY = Uint8Array.of(PREFIX.state);

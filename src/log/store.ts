@@ -7,9 +7,33 @@ import { type AppendedEntry, type Op, type TreeState, planAppend } from './appen
 import type { EntryFilter } from './bloom.js';
 import { bundleEntry } from './bundles.js';
 import { resolveDuplicates } from './dedup.js';
-import { copy, entryHashOf } from './hashing.js';
+import { copy } from './hashing.js';
+import { type BatchHasher, type BatchHashes, HashPool, inlineHasher } from './hash-pool.js';
 import { type Db, type LogStoreOptions, openDb, recover, resolveLogOptions } from './open.js';
 import { TileReader } from './tile-reader.js';
+
+type Batch = ReturnType<Db['batch']>;
+
+/** What an append planned on top of the tip (the committed tree plus the appends still being written). */
+interface InFlight {
+  /** Index of its first new entry. */
+  readonly first: number;
+  /** Entry hashes of its new entries, in index order (not yet readable from LevelDB). */
+  readonly hashes: readonly Uint8Array[];
+  /** The hash-index values it writes, by 16-byte prefix (latin1), which later plans must extend. */
+  readonly index: ReadonlyMap<string, Uint8Array>;
+}
+
+/** A planned append: its LevelDB batch is built and waits for the earlier writes. */
+interface Prepared {
+  readonly epoch: number;
+  readonly batch: Batch | undefined;
+  readonly results: AppendedEntry[];
+  readonly next: TreeState;
+  readonly flight: InFlight;
+}
+
+const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
 export type { AppendedEntry } from './append.js';
 
@@ -32,15 +56,27 @@ export interface AppendResult {
  * writes and see the last committed tree.
  */
 export class LogStore {
+  /** Writes (commits), one at a time in call order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Append planning, one at a time in call order; runs ahead of `queue` (spec/log-storage.md section 1). */
+  private prepQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The tree after every planned append: what the next plan builds on. `committed` when nothing is in flight. */
+  private tip: TreeState;
+  /** Planned appends not yet on disk, oldest first. */
+  private flights: InFlight[] = [];
+  /** Bumped when a write fails: appends planned on top of it are stale and rejected. */
+  private epoch = 0;
 
   private constructor(
     private readonly db: Db,
     private readonly reader: TileReader,
     private committed: TreeState,
     private readonly filter: EntryFilter,
-  ) {}
+    private readonly hasher: BatchHasher,
+  ) {
+    this.tip = committed;
+  }
 
   /**
    * Open (or create) the log in `dir`, rebuild the in-memory right edge and check it against the stored root.
@@ -48,11 +84,12 @@ export class LogStore {
    *   `ERR_LOG_CORRUPT`.
    */
   static async open(dir: string, opts?: LogStoreOptions): Promise<LogStore> {
-    const db = await openDb(dir, resolveLogOptions(opts));
+    const o = resolveLogOptions(opts);
+    const db = await openDb(dir, o);
     try {
       const reader = new TileReader(db);
       const r = await recover(db, reader);
-      return new LogStore(db, reader, r, r.filter);
+      return new LogStore(db, reader, r, r.filter, o.hashWorker ? new HashPool() : inlineHasher);
     } catch (e) {
       await db.close();
       throw e;
@@ -98,24 +135,96 @@ export class LogStore {
     if (!Array.isArray(entries)) throw new AtlogError('ERR_INVALID_ARGUMENT', 'entries must be an array');
     entries.forEach((e, i) => assertBytes(e, undefined, `entries[${i}]`));
     const metaOps = this.metaOps(meta);
-    // Hashing needs no log state, so it runs before queueing and overlaps an earlier append's disk write.
-    const hashes = entries.map(entryHashOf);
-    return this.serial(() => this.appendNow(entries, hashes, metaOps));
+    // Hashing needs no log state, so it starts before queueing (on the worker for large batches) and overlaps
+    // earlier appends.
+    const hashed = this.hasher.hash(entries);
+    // Planning (duplicates, tree, the LevelDB batch) runs ahead, on top of the appends still being written; the
+    // write waits for theirs. So the CPU work of this append overlaps the synced write of the previous one.
+    const prepared = this.prepQueue.then(async () => this.prepare(entries, await hashed, metaOps));
+    this.prepQueue = prepared.catch(() => undefined);
+    return this.serial(async () => this.commit(await prepared));
   }
 
-  private async appendNow(entries: readonly Uint8Array[], hashes: readonly Uint8Array[], metaOps: Op[]): Promise<AppendResult> {
+  /** Plan an append on the tip and build its LevelDB batch; the tip moves on, `committed` does not. */
+  private async prepare(entries: readonly Uint8Array[], hashed: BatchHashes, metaOps: Op[]): Promise<Prepared> {
+    const epoch = this.epoch;
+    const hashes = hashed.entry;
     const { resolutions, indexValues } = await resolveDuplicates(hashes, {
       mightExist: (h) => this.filter.mightContain(h),
-      getMany: (keys) => this.db.getMany(keys),
-      entryHashes: (indexes) => this.reader.entryHashes(indexes),
+      getMany: (keys) => this.readIndex(keys),
+      entryHashes: (indexes) => this.readEntryHashes(indexes),
     });
-
+    const base = this.tip;
     // The plan works on copies of the right edge; they replace the committed ones only once the batch is on disk.
-    const { ops, results, next } = planAppend(this.committed, entries, hashes, resolutions, indexValues, this.filter);
+    const { ops, results, next } = planAppend(base, entries, hashes, hashed.leaf, resolutions, indexValues, this.filter);
     ops.push(...metaOps);
-    if (ops.length > 0) await this.write(ops);
-    this.committed = next;
-    return { entries: results, size: next.size, root: copy(next.root) };
+    const index = new Map<string, Uint8Array>();
+    for (const [k, slot] of indexValues) if (slot.dirty) index.set(k, slot.value!);
+    const flight: InFlight = { first: base.size, hashes: results.filter((r) => !r.duplicate).map((r) => r.entryHash), index };
+    if (epoch !== this.epoch) return { epoch, batch: undefined, results, next, flight };
+    let batch: Batch | undefined;
+    if (ops.length > 0) {
+      // A chained batch: measured ~10x less CPU per put than db.batch(array), which copies options into every op.
+      batch = this.db.batch();
+      for (const op of ops) batch.put(op.key, op.value);
+    }
+    this.tip = next;
+    this.flights.push(flight);
+    return { epoch, batch, results, next, flight };
+  }
+
+  /** Write a planned append (synced) and adopt its tree. Runs in the write queue, after every earlier write. */
+  private async commit(p: Prepared): Promise<AppendResult> {
+    if (p.epoch !== this.epoch) {
+      if (p.batch !== undefined) await p.batch.close();
+      throw new AtlogError('ERR_LOG_IO', 'an earlier log write failed and this append was planned on it; nothing was written');
+    }
+    if (p.batch !== undefined) {
+      try {
+        await p.batch.write({ sync: true });
+      } catch (e) {
+        // Nothing of this batch is on disk; the appends planned after it built on it and are rejected too.
+        this.epoch++;
+        this.tip = this.committed;
+        this.flights = [];
+        throw new AtlogError('ERR_LOG_IO', 'log write failed; nothing was written', { cause: e });
+      }
+    }
+    this.committed = p.next;
+    this.flights = this.flights.filter((f) => f !== p.flight);
+    return { entries: p.results, size: p.next.size, root: copy(p.next.root) };
+  }
+
+  /** Hash-index values for planning: an in-flight append's value if one wrote the key, else LevelDB's. */
+  private readIndex(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    const out: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(keys.length);
+    const missing: number[] = [];
+    keys.forEach((k, i) => {
+      const name = latin1(k.subarray(1));
+      for (let f = this.flights.length - 1; f >= 0 && out[i] === undefined; f--) out[i] = this.flights[f]!.index.get(name);
+      if (out[i] === undefined) missing.push(i);
+    });
+    if (missing.length === 0) return Promise.resolve(out);
+    return this.db.getMany(missing.map((i) => keys[i]!)).then((vs) => {
+      missing.forEach((i, j) => (out[i] = vs[j]));
+      return out;
+    });
+  }
+
+  /** Entry hashes for planning: of in-flight appends from memory, of committed entries from the tiles. */
+  private async readEntryHashes(indexes: readonly number[]): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = new Array<Uint8Array>(indexes.length);
+    const stored: number[] = [];
+    indexes.forEach((i, k) => {
+      const f = this.flights.find((x) => i >= x.first && i < x.first + x.hashes.length);
+      if (f !== undefined) out[k] = f.hashes[i - f.first]!;
+      else stored.push(k);
+    });
+    if (stored.length > 0) {
+      const hs = await this.reader.entryHashes(stored.map((k) => indexes[k]!));
+      stored.forEach((k, j) => (out[k] = hs[j]!));
+    }
+    return out;
   }
 
   private async write(ops: Op[]): Promise<void> {
@@ -324,6 +433,7 @@ export class LogStore {
     if (this.closed) return;
     this.closed = true;
     await this.queue;
+    await this.hasher.close();
     await this.db.close();
   }
 }

@@ -90,6 +90,75 @@ describe('LogStore append and tree', () => {
   });
 });
 
+describe('LogStore pipelined appends', () => {
+  it('plans appends in flight on top of each other: worker-hashed batches, duplicates across them, one root', async () => {
+    const { store } = await fresh();
+    const batches = [0, 1, 2, 3].map((b) => Array.from({ length: 100 }, (_, i) => entryBytes('p', b * 80 + i))); // 20 overlap
+    const before = store.head.size;
+    const pending = batches.map((b) => store.append(b));
+    expect(store.head.size).toBe(before); // reads see only committed state
+    const results = await Promise.all(pending);
+    const order: Uint8Array[] = [];
+    const seen = new Map<string, number>();
+    results.forEach((r, b) =>
+      r.entries.forEach((e, i) => {
+        const h = toHex(sha(batches[b]![i]!));
+        expect(toHex(e.entryHash)).toBe(h);
+        const at = seen.get(h);
+        if (at === undefined) {
+          seen.set(h, order.length);
+          order.push(sha(batches[b]![i]!));
+          expect(e).toMatchObject({ index: order.length - 1, duplicate: false });
+        } else expect(e).toMatchObject({ index: at, duplicate: true });
+      }),
+    );
+    expect(store.size).toBe(340);
+    expect(toHex(results[3]!.root)).toBe(toHex(rootFromLeafHashes(order.map(leafHash))));
+    expect((await store.entryHashes(0, 340)).map(toHex)).toEqual(order.map(toHex));
+  });
+
+  it('hashes the same on the worker and inline', async () => {
+    const { store } = await fresh();
+    const t = tempDir();
+    const inline = await LogStore.open(t.dir, { hashWorker: false });
+    cleanups.push(t.cleanup, () => inline.close());
+    const batch = Array.from({ length: 200 }, (_, i) => entryBytes('w', i));
+    const [a, b] = [await store.append(batch), await inline.append(batch)];
+    expect(toHex(a.root)).toBe(toHex(b.root));
+    expect(a.entries.map((e) => toHex(e.entryHash))).toEqual(b.entries.map((e) => toHex(e.entryHash)));
+  });
+
+  it('a failed write rejects the appends planned on it and leaves the log as it was', async () => {
+    const { store } = await fresh();
+    await store.append([entryBytes('f', 0)]);
+    const head = store.head;
+    // Fail the next LevelDB write (a stand-in for a disk error).
+    const db = (store as unknown as { db: { batch: () => { write: (o: unknown) => Promise<void> } } }).db;
+    const realBatch = db.batch.bind(db);
+    let failures = 1;
+    db.batch = () => {
+      const b = realBatch();
+      const write = b.write.bind(b);
+      b.write = (o: unknown) => (failures-- > 0 ? Promise.reject(new Error('disk gone')) : write(o));
+      return b;
+    };
+    const calls = [1, 2, 3].map((k) => store.append([entryBytes('f', k), entryBytes('f', 0)]));
+    const settled = await Promise.allSettled(calls);
+    expect(await rejectCode(() => calls[0]!)).toBe('ERR_LOG_IO');
+    const ok = settled.flatMap((s, k) => (s.status === 'fulfilled' ? [{ k: k + 1, r: s.value }] : []));
+    for (const s of settled) if (s.status === 'rejected') expect((s.reason as { code?: string }).code).toBe('ERR_LOG_IO');
+    // Whatever was planned after the failure is appended after the committed head, in call order.
+    ok.forEach(({ r }, j) => {
+      expect(r.entries.map((e) => [e.index, e.duplicate])).toEqual([[head.size + j, false], [0, true]]);
+    });
+    const want = [entryBytes('f', 0), ...ok.map(({ k }) => entryBytes('f', k))].map((e) => leafHash(sha(e)));
+    expect(store.size).toBe(want.length);
+    expect(toHex(await store.root())).toBe(toHex(rootFromLeafHashes(want)));
+    const next = await store.append([entryBytes('f', 9)]);
+    expect(next.entries[0]!.index).toBe(want.length);
+  });
+});
+
 describe('LogStore duplicates', () => {
   it('a duplicate in a concurrent, queued append reports the first index', async () => {
     const { store } = await fresh();
