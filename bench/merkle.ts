@@ -13,7 +13,7 @@
  *    consistency figure is rebuild + our RFC 9162 proof derivation over its layers.
  * 4. Data-directory bytes per entry: the size of every file in the LevelDB directory after close, minus the
  *    entry bytes appended, divided by the entry count; again after a full LevelDB compaction.
- * 5. The same N entries on a fresh directory with `--inflight` (default 3) appends outstanding: the store plans
+ * 5. The same N entries on a fresh directory with `--inflight` (default 2) appends outstanding: the store plans
  *    the next append (duplicates, tree, LevelDB batch) while the previous one's synced write runs, and still
  *    writes them one at a time in call order.
  */
@@ -39,7 +39,7 @@ interface Options {
 }
 
 function parse(args: string[]): Options {
-  const o: Options = { entries: 1_000_000, batch: 1000, samples: 2000, entryBytes: 256, dir: undefined, inflight: 3 };
+  const o: Options = { entries: 1_000_000, batch: 1000, samples: 2000, entryBytes: 256, dir: undefined, inflight: 2 };
   for (let i = 0; i < args.length; i += 2) {
     const [k, v] = [args[i], args[i + 1]];
     if (k === '--entries') o.entries = Number(v);

@@ -1,7 +1,7 @@
 import { AtlogError } from '../errors.js';
 import type { EntryFilter } from './bloom.js';
 import { putBundles } from './bundles.js';
-import { type IndexSlot, type Resolution, addToIndex } from './dedup.js';
+import { type IndexSlot, type Resolution, addToSlot } from './dedup.js';
 import type { Frontier } from './frontier.js';
 import { copy } from './hashing.js';
 import { STATE_KEY, encodeState } from './open.js';
@@ -47,6 +47,7 @@ export function planAppend(
   leaves: readonly Uint8Array[],
   resolutions: readonly Resolution[],
   indexValues: Map<string, IndexSlot>,
+  slots: ReadonlyArray<IndexSlot | undefined>,
   filter: EntryFilter,
 ): { ops: Op[]; results: AppendedEntry[]; next: TreeState } {
   const frontier = state.frontier.clone();
@@ -63,7 +64,7 @@ export function planAppend(
     if (size + 1 >= MAX_SIZE) throw new AtlogError('ERR_LOG_FULL', 'the log holds 2^48 - 1 entries');
     const index = size++;
     fresh.push(entries[i]!);
-    addToIndex(indexValues, h, index);
+    addToSlot(slots[i]!, index);
     // Adding before the write is durable is safe: a filter entry for a failed write is only a false positive.
     filter.add(h);
     tails.add(0, index, h, put);

@@ -37,8 +37,10 @@ export interface DedupReads {
 export async function resolveDuplicates(
   hashes: readonly Uint8Array[],
   reads: DedupReads,
-): Promise<{ resolutions: Resolution[]; indexValues: Map<string, IndexSlot> }> {
+): Promise<{ resolutions: Resolution[]; indexValues: Map<string, IndexSlot>; slots: Array<IndexSlot | undefined> }> {
   const resolutions: Resolution[] = new Array<Resolution>(hashes.length);
+  // The hash-index slot of each first occurrence, so later steps need not rebuild its prefix key.
+  const slotOf = new Array<IndexSlot | undefined>(hashes.length);
   const firstSeen = new Map<string, number>();
   const indexValues = new Map<string, IndexSlot>();
   const firsts: number[] = [];
@@ -52,34 +54,45 @@ export async function resolveDuplicates(
     firstSeen.set(hx, i);
     firsts.push(i);
     const kx = hx.slice(0, HASH_PREFIX_BYTES);
-    if (!indexValues.has(kx)) {
-      indexValues.set(kx, { key: hashIndexKey(h), value: undefined, dirty: false, lookup: reads.mightExist(h) });
+    let slot = indexValues.get(kx);
+    if (slot === undefined) {
+      slot = { key: hashIndexKey(h), value: undefined, dirty: false, lookup: reads.mightExist(h) };
+      indexValues.set(kx, slot);
     }
+    slotOf[i] = slot;
   });
 
   const slots = [...indexValues.values()].filter((s) => s.lookup);
   const values = slots.length === 0 ? [] : await reads.getMany(slots.map((s) => s.key));
+  let found = false;
   slots.forEach((s, i) => {
     s.value = values[i];
+    if (s.value !== undefined) found = true;
   });
 
   // Candidates named by the index, confirmed against the stored entry hashes in one batched read.
   const candidates: Array<{ pos: number; index: number }> = [];
-  for (const pos of firsts) {
-    const slot = indexValues.get(prefixOf(hashes[pos]!))!;
-    if (slot.value !== undefined) for (const index of decodeIndexList(slot.value)) candidates.push({ pos, index });
+  if (found) {
+    for (const pos of firsts) {
+      const slot = slotOf[pos]!;
+      if (slot.value !== undefined) for (const index of decodeIndexList(slot.value)) candidates.push({ pos, index });
+    }
   }
   const stored = candidates.length === 0 ? [] : await reads.entryHashes(candidates.map((c) => c.index));
   for (const pos of firsts) resolutions[pos] = { kind: 'new' };
   candidates.forEach((c, i) => {
     if (equalBytes(stored[i]!, hashes[c.pos]!)) resolutions[c.pos] = { kind: 'existing', index: c.index };
   });
-  return { resolutions, indexValues };
+  return { resolutions, indexValues, slots: slotOf };
 }
 
 /** Record that new entry `index` has hash `h` in the pending hash-index values (marks the slot dirty). */
 export function addToIndex(indexValues: Map<string, IndexSlot>, h: Uint8Array, index: number): void {
-  const slot = indexValues.get(prefixOf(h))!;
+  addToSlot(indexValues.get(prefixOf(h))!, index);
+}
+
+/** Record new entry `index` in its hash-index slot (as returned by `resolveDuplicates`). */
+export function addToSlot(slot: IndexSlot, index: number): void {
   slot.value = appendIndex(slot.value, index);
   slot.dirty = true;
 }

@@ -149,14 +149,14 @@ export class LogStore {
   private async prepare(entries: readonly Uint8Array[], hashed: BatchHashes, metaOps: Op[]): Promise<Prepared> {
     const epoch = this.epoch;
     const hashes = hashed.entry;
-    const { resolutions, indexValues } = await resolveDuplicates(hashes, {
+    const { resolutions, indexValues, slots } = await resolveDuplicates(hashes, {
       mightExist: (h) => this.filter.mightContain(h),
       getMany: (keys) => this.readIndex(keys),
       entryHashes: (indexes) => this.readEntryHashes(indexes),
     });
     const base = this.tip;
     // The plan works on copies of the right edge; they replace the committed ones only once the batch is on disk.
-    const { ops, results, next } = planAppend(base, entries, hashes, hashed.leaf, resolutions, indexValues, this.filter);
+    const { ops, results, next } = planAppend(base, entries, hashes, hashed.leaf, resolutions, indexValues, slots, this.filter);
     ops.push(...metaOps);
     const index = new Map<string, Uint8Array>();
     for (const [k, slot] of indexValues) if (slot.dirty) index.set(k, slot.value!);
