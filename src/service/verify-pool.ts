@@ -64,10 +64,15 @@ export class VerifyPool {
       kb = exportCoseKey(key);
       this.keyBytes.set(key, kb);
     }
-    const req: VerifyRequest = { id, key: kb, tbs, sig, alg };
+    // tbs and sig travel in one fresh buffer that is transferred, not cloned: sig is usually a view into the
+    // request body, whose backing store (node's 8 KiB Buffer pool) a structured clone would copy whole.
+    const buf = new Uint8Array(tbs.length + sig.length);
+    buf.set(tbs, 0);
+    buf.set(sig, tbs.length);
+    const req: VerifyRequest = { id, key: kb, buf: buf.buffer, tbsLength: tbs.length, alg };
     return new Promise<boolean>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker });
-      worker.postMessage(req);
+      worker.postMessage(req, [buf.buffer]);
     });
   }
 

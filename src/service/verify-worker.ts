@@ -3,15 +3,17 @@ import { importCoseKey, type PrivateKey, type PublicKey } from '../keys/index.js
 import { toHex } from '../util/bytes.js';
 
 /**
- * Worker thread of the signature-check pool (verify-pool.ts). Receives `{ id, key, tbs, sig, alg }` where
- * `key` is a public COSE_Key, answers `{ id, ok }` or `{ id, error }`. Pure CPU work: no I/O, no logging.
+ * Worker thread of the signature-check pool (verify-pool.ts). Receives `{ id, key, buf, tbsLength, alg }` where
+ * `key` is a public COSE_Key and `buf` (transferred) holds the to-be-signed bytes followed by the signature;
+ * answers `{ id, ok }` or `{ id, error }`. Pure CPU work: no I/O, no logging.
  */
 
 export interface VerifyRequest {
   id: number;
   key: Uint8Array;
-  tbs: Uint8Array;
-  sig: Uint8Array;
+  /** The to-be-signed bytes (the first `tbsLength` bytes), then the signature. */
+  buf: ArrayBuffer;
+  tbsLength: number;
   alg: number;
 }
 
@@ -37,7 +39,7 @@ parentPort?.on('message', (m: VerifyRequest) => {
   try {
     const k = keyOf(m.key);
     const pub = 'publicKey' in k ? k.publicKey : k;
-    reply = { id: m.id, ok: pub.verify(m.tbs, m.sig, m.alg) };
+    reply = { id: m.id, ok: pub.verify(new Uint8Array(m.buf, 0, m.tbsLength), new Uint8Array(m.buf, m.tbsLength), m.alg) };
   } catch (e) {
     reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
   }
