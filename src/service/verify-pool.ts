@@ -35,6 +35,9 @@ export class VerifyPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending & { worker: Worker }>();
   private readonly keyBytes = new WeakMap<PublicKey, Uint8Array>();
+  /** Requests queued per worker until the end of this event-loop turn (flush). */
+  private readonly outbox = new Map<Worker, { reqs: VerifyRequest[]; transfer: ArrayBuffer[] }>();
+  private flushing = false;
   private nextId = 1;
   private turn = 0;
   private closed = false;
@@ -72,15 +75,38 @@ export class VerifyPool {
     const req: VerifyRequest = { id, key: kb, buf: buf.buffer, tbsLength: tbs.length, alg };
     return new Promise<boolean>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker });
-      worker.postMessage(req, [buf.buffer]);
+      let box = this.outbox.get(worker);
+      if (!box) {
+        box = { reqs: [], transfer: [] };
+        this.outbox.set(worker, box);
+      }
+      box.reqs.push(req);
+      box.transfer.push(buf.buffer);
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => this.flush());
+      }
     });
+  }
+
+  /**
+   * One postMessage per worker per event-loop turn, carrying every check queued in that turn: a postMessage
+   * costs the main thread far more than the copy of a few hundred bytes (V8 profile: ~9% of the main thread
+   * under load with one message per check).
+   */
+  private flush(): void {
+    this.flushing = false;
+    for (const [w, box] of this.outbox) w.postMessage(box.reqs, box.transfer);
+    this.outbox.clear();
   }
 
   private worker(): Worker {
     if (this.workers.length < this.size) {
       const w = spawnWorker('verify-worker');
       w.unref(); // an idle pool must not keep the process alive
-      w.on('message', (m: VerifyResponse) => this.settle(m));
+      w.on('message', (ms: VerifyResponse[]) => {
+        for (const m of ms) this.settle(m);
+      });
       w.on('error', (e) => this.fail(w, e));
       w.on('exit', () => this.fail(w, new Error('verification worker exited')));
       this.workers.push(w);

@@ -3,9 +3,9 @@ import { importCoseKey, type PrivateKey, type PublicKey } from '../keys/index.js
 import { toHex } from '../util/bytes.js';
 
 /**
- * Worker thread of the signature-check pool (verify-pool.ts). Receives `{ id, key, buf, tbsLength, alg }` where
+ * Worker thread of the signature-check pool (verify-pool.ts). Receives arrays of `{ id, key, buf, tbsLength, alg }` where
  * `key` is a public COSE_Key and `buf` (transferred) holds the to-be-signed bytes followed by the signature;
- * answers `{ id, ok }` or `{ id, error }`. Pure CPU work: no I/O, no logging.
+ * answers an array of `{ id, ok }` or `{ id, error }`. Pure CPU work: no I/O, no logging.
  */
 
 export interface VerifyRequest {
@@ -34,14 +34,17 @@ function keyOf(bytes: Uint8Array): PublicKey | PrivateKey {
   return k;
 }
 
-parentPort?.on('message', (m: VerifyRequest) => {
-  let reply: VerifyResponse;
-  try {
-    const k = keyOf(m.key);
-    const pub = 'publicKey' in k ? k.publicKey : k;
-    reply = { id: m.id, ok: pub.verify(new Uint8Array(m.buf, 0, m.tbsLength), new Uint8Array(m.buf, m.tbsLength), m.alg) };
-  } catch (e) {
-    reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
+// Checks arrive in batches (one message per event-loop turn of the pool) and are answered in one message.
+parentPort?.on('message', (ms: VerifyRequest[]) => {
+  const replies: VerifyResponse[] = [];
+  for (const m of ms) {
+    try {
+      const k = keyOf(m.key);
+      const pub = 'publicKey' in k ? k.publicKey : k;
+      replies.push({ id: m.id, ok: pub.verify(new Uint8Array(m.buf, 0, m.tbsLength), new Uint8Array(m.buf, m.tbsLength), m.alg) });
+    } catch (e) {
+      replies.push({ id: m.id, error: e instanceof Error ? e.message : String(e) });
+    }
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(replies);
 });
