@@ -74,7 +74,15 @@ export function planAppend(
     results.push({ index, duplicate: false, entryHash: copy(h) });
   });
   putBundles(state.size, fresh, put);
-  for (const slot of indexValues.values()) if (slot.dirty) put(slot.key, slot.value!);
+  // In key order (the map keys are the prefixes as latin1 strings, which compare as the bytes do): LevelDB inserts
+  // them into its memtable during the synced write, and sorted inserts walk its skiplist with fewer cache misses.
+  const dirty: string[] = [];
+  for (const [k, slot] of indexValues) if (slot.dirty) dirty.push(k);
+  dirty.sort();
+  for (const k of dirty) {
+    const slot = indexValues.get(k)!;
+    put(slot.key, slot.value!);
+  }
   tails.flush(put);
   const root = size === state.size ? state.root : frontier.root();
   if (size !== state.size) put(STATE_KEY, encodeState(size, root));
