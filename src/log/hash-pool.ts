@@ -19,6 +19,7 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { hash } = require('node:crypto');
 const leaf = new Uint8Array(33);
+parentPort.postMessage('ready');
 parentPort.on('message', ({ id, data, ends }) => {
   const out = new Uint8Array(64 * ends.length);
   let start = 0;
@@ -55,11 +56,15 @@ export class HashPool implements BatchHasher {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, { entries: readonly Uint8Array[]; resolve: (h: BatchHashes) => void }>();
   private nextId = 0;
+  /** Until the worker has started (tens of ms), batches are hashed inline rather than wait for it. */
+  private ready = false;
 
   constructor() {
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref();
-    w.on('message', ({ id, out }: { id: number; out: Uint8Array }) => {
+    w.on('message', (m: 'ready' | { id: number; out: Uint8Array }) => {
+      if (m === 'ready') return void (this.ready = true);
+      const { id, out } = m;
       const p = this.pending.get(id);
       if (p === undefined) return;
       this.pending.delete(id);
@@ -86,7 +91,7 @@ export class HashPool implements BatchHasher {
   /** Hash a batch: on the worker when it is large enough, else inline. The entries are copied at once. */
   hash(entries: readonly Uint8Array[]): Promise<BatchHashes> | BatchHashes {
     const w = this.worker;
-    if (w === undefined || entries.length < POOL_MIN_BATCH) return hashInline(entries);
+    if (w === undefined || !this.ready || entries.length < POOL_MIN_BATCH) return hashInline(entries);
     let total = 0;
     for (const e of entries) total += e.length;
     const data = new Uint8Array(total);

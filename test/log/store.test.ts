@@ -122,6 +122,10 @@ describe('LogStore pipelined appends', () => {
     const t = tempDir();
     const inline = await LogStore.open(t.dir, { hashWorker: false });
     cleanups.push(t.cleanup, () => inline.close());
+    // The pool hashes inline until its worker has started: wait for it, so the worker path is the one tested.
+    const pool = (store as unknown as { hasher: { ready?: boolean } }).hasher;
+    for (let waited = 0; pool.ready !== true && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    expect(pool.ready).toBe(true);
     const batch = Array.from({ length: 200 }, (_, i) => entryBytes('w', i));
     const [a, b] = [await store.append(batch), await inline.append(batch)];
     expect(toHex(a.root)).toBe(toHex(b.root));
