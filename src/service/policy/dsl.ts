@@ -161,16 +161,7 @@ class Parser {
       this.next();
       return undefined;
     }
-    if (t.kind === 'punct' && t.text === '[') {
-      this.next();
-      const names = [this.actionName()];
-      while (this.peek().kind === 'punct' && this.peek().text === ',') {
-        this.next();
-        names.push(this.actionName());
-      }
-      this.expectPunct(']');
-      return names;
-    }
+    if (t.kind === 'punct' && t.text === '[') return this.bracketList(() => this.actionName());
     return [this.actionName()];
   }
 
@@ -212,11 +203,16 @@ class Parser {
   }
 
   private list(): Literal[] {
+    return this.bracketList(() => this.literal());
+  }
+
+  /** `[ item (, item)* ]`: a non-empty, comma-separated list in brackets. */
+  private bracketList<T>(item: () => T): T[] {
     this.expectPunct('[');
-    const out = [this.literal()];
+    const out = [item()];
     while (this.peek().kind === 'punct' && this.peek().text === ',') {
       this.next();
-      out.push(this.literal());
+      out.push(item());
     }
     this.expectPunct(']');
     return out;
