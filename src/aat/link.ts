@@ -91,14 +91,15 @@ export function checkLink(last: LinkState | undefined, record: AatRecord): LinkR
 
 /**
  * The session tip after `record` was accepted (store it for the next checkLink). Pass the previous state so the
- * record count carries on; for a genesis record `last` is ignored and the count starts at 1.
+ * record count carries on; for a genesis record `last` is ignored and the count starts at 1. `hash`, when the
+ * caller already has it, must be `recordHash(record)`.
  * @throws AtlogError `ERR_AAT_NOT_JSON` if the record is not JSON (cannot happen after validateRecord).
  */
-export function linkStateOf(record: AatRecord, last?: LinkState): LinkState {
+export function linkStateOf(record: AatRecord, last?: LinkState, hash?: string): LinkState {
   const count = isGenesis(record) ? 1 : last?.count !== undefined ? last.count + 1 : undefined;
   return {
     recordId: record.record_id,
-    hash: recordHash(record),
+    hash: hash ?? recordHash(record),
     timestamp: record.timestamp,
     ended: isSessionEnd(record),
     agentId: record.agent_id,

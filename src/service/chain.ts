@@ -34,11 +34,12 @@ export class BatchChain {
   }
 
   /**
-   * Admits `record` (entry `entryId`) after the session's current tip, or says why not.
+   * Admits `record` (entry `entryId`, record hash `hash` when already known) after the session's current tip,
+   * or says why not.
    * @returns undefined when admitted, else the ERR_REG_REJECTED to fail that registration with.
    * @throws AtlogError ERR_SERVICE_STATE_CORRUPT for an unreadable stored tip.
    */
-  async admit(record: AatRecord, entryId: string): Promise<AtlogError | undefined> {
+  async admit(record: AatRecord, entryId: string, hash?: string): Promise<AtlogError | undefined> {
     const { agent_id: agentId, session_id: sessionId } = record;
     const k = metaKeys.tip(agentId, sessionId);
     if (!this.tips.has(k)) this.tips.set(k, { agentId, sessionId, tip: await this.sessions.tip(agentId, sessionId) });
@@ -57,7 +58,7 @@ export class BatchChain {
         return rejected(reason, `chain check failed (${reason}): ${r.detail}`, { iss: agentId, link: r.kind });
       }
     }
-    t.tip = linkStateOf(record, t.tip);
+    t.tip = linkStateOf(record, t.tip, hash);
     this.admitted.set(metaKeys.record(agentId, sessionId, record.record_id), entryId);
     return undefined;
   }

@@ -1,8 +1,9 @@
-import { canonicalBytes, validateRecord, type AatRecord } from '../aat/index.js';
+import { canonicalBytes, recordHash, validateRecord, type AatRecord } from '../aat/index.js';
 import { checkCrit } from '../cose/headers.js';
 import { toBeSigned } from '../cose/sign1.js';
 import { AtlogError, isAtlogError } from '../errors.js';
-import { AAT_CONTENT_TYPE, entryHash, parseStatement, registrationEntry, type ParsedStatement } from '../statements/index.js';
+import { sha256 } from '../log/hashing.js';
+import { AAT_CONTENT_TYPE, parseStatement, registrationEntryOf, type ParsedStatement } from '../statements/index.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 import type { IssuerRegistry } from './issuers.js';
 import type { Policy } from './policy/schema.js';
@@ -26,6 +27,17 @@ export interface CheckedStatement {
   session?: { agentId: string; sessionId: string };
   /** The parsed record, when the chain is to be checked. */
   record?: AatRecord;
+  /** Its record hash (hex), the `prev_hash` its successor must carry; set with `record`. */
+  recordHash?: string;
+}
+
+/** A statement decoded and hashed, before any policy check (`Registrar.prepare`). */
+export interface PreparedStatement {
+  readonly bytes: Uint8Array;
+  readonly st: ParsedStatement;
+  /** The registration entry and its SHA-256 (node:crypto, several times faster than the pure-JS hash). */
+  readonly entry: Uint8Array;
+  readonly entryHash: Uint8Array;
 }
 
 export function rejected(reason: string, message: string, extra: Record<string, unknown> = {}, cause?: unknown): AtlogError {
@@ -60,21 +72,34 @@ export class Registrar {
   ) {}
 
   /**
-   * Checks a Signed Statement under `policy`.
+   * Decodes a statement and computes its entry and entry hash, so that a duplicate can be recognised before
+   * any signature work and `check` does not decode again.
+   * @throws AtlogError ERR_REG_MALFORMED, ERR_REG_BAD_ALG, ERR_REG_TOO_LARGE (as `check` would report them).
+   */
+  prepare(bytes: Uint8Array, maxBytes: number): PreparedStatement {
+    if (!(bytes instanceof Uint8Array)) throw new AtlogError('ERR_REG_MALFORMED', 'statement must be bytes');
+    const st = parse(bytes, maxBytes);
+    const entry = registrationEntryOf(bytes, st.sign1);
+    return { bytes, st, entry, entryHash: sha256(entry) };
+  }
+
+  /**
+   * Checks a Signed Statement under `policy`. `prepared` (from `prepare` on the same bytes) saves decoding again.
    * @throws AtlogError ERR_REG_TOO_LARGE, ERR_REG_MALFORMED, ERR_REG_PAYLOAD_MISSING, ERR_REG_BAD_ALG (not allowed,
    *   unknown, or not fitting the issuer's key: details.reason alg_key_mismatch), or
    *   ERR_REG_REJECTED with details.reason (unknown_issuer, revoked_issuer, unknown_key, revoked_key,
    *   key_not_yet_valid, key_expired, no_kid, bad_signature, not_aat, invalid_record,
    *   not_canonical, iss_mismatch, sub_mismatch, hash_envelope_not_allowed, rule_denied with details.rule).
    */
-  async check(bytes: Uint8Array, policy: Policy, now: Date = new Date()): Promise<CheckedStatement> {
+  async check(bytes: Uint8Array, policy: Policy, now: Date = new Date(), prepared?: PreparedStatement): Promise<CheckedStatement> {
     if (!(bytes instanceof Uint8Array)) throw new AtlogError('ERR_REG_MALFORMED', 'statement must be bytes');
     if (bytes.length > policy.maxStatementBytes) {
       throw new AtlogError('ERR_REG_TOO_LARGE', `statement of ${bytes.length} bytes exceeds the policy limit of ${policy.maxStatementBytes}`, {
         details: { size: bytes.length, limit: policy.maxStatementBytes },
       });
     }
-    const st = parse(bytes, policy.maxStatementBytes);
+    const pre = prepared !== undefined && prepared.bytes === bytes ? prepared : this.prepare(bytes, policy.maxStatementBytes);
+    const { st } = pre;
     const payload = st.sign1.payload;
     if (payload === null) throw new AtlogError('ERR_REG_PAYLOAD_MISSING', 'statement payload is detached; register the statement with its payload');
     if (!policy.algorithms.has(st.alg)) {
@@ -92,9 +117,7 @@ export class Registrar {
     const ok = await this.pool.verify(key, toBeSigned(st.sign1.protectedBytes, payload), st.sign1.signature, st.alg);
     if (!ok) throw rejected('bad_signature', 'signature does not verify with the issuer key', { iss: st.iss, kid: toHex(st.kid) });
 
-    const entry = registrationEntry(st.sign1);
-    const h = entryHash(entry);
-    const out: CheckedStatement = { entry, entryHash: h, entryId: toHex(h) };
+    const out: CheckedStatement = { entry: pre.entry, entryHash: pre.entryHash, entryId: toHex(pre.entryHash) };
     if (st.contentType === AAT_CONTENT_TYPE) {
       return { ...out, ...this.checkRecord(st, payload, policy) };
     }
@@ -111,7 +134,7 @@ export class Registrar {
     return out;
   }
 
-  private checkRecord(st: ParsedStatement, payload: Uint8Array, policy: Policy): Pick<CheckedStatement, 'session' | 'record'> {
+  private checkRecord(st: ParsedStatement, payload: Uint8Array, policy: Policy): Pick<CheckedStatement, 'session' | 'record' | 'recordHash'> {
     if (!policy.aat.validate) return {};
     let json: unknown;
     try {
@@ -139,6 +162,9 @@ export class Registrar {
     }
     const denial = evaluateRules(policy.rules, record as unknown as Record<string, unknown>);
     if (denial) throw rejected('rule_denied', denial.reason, { iss: st.iss, rule: denial.rule });
-    return { session: { agentId: record.agent_id, sessionId: record.session_id }, record };
+    // The record hash is SHA-256 over the JCS form of the record minus `batch` (aat/hash.ts); without a `batch`
+    // member that form is the payload, just checked to be canonical.
+    const hash = 'batch' in record ? recordHash(record) : toHex(sha256(payload));
+    return { session: { agentId: record.agent_id, sessionId: record.session_id }, record, recordHash: hash };
   }
 }

@@ -158,7 +158,7 @@ export class Sequencer {
     const ok: Pending[] = [];
     for (const p of batch) {
       const { record } = p.checked;
-      const refusal = record ? await chain.admit(record, p.checked.entryId) : undefined;
+      const refusal = record ? await chain.admit(record, p.checked.entryId, p.checked.recordHash) : undefined;
       if (refusal) p.reject(refusal); // only this registration fails; the rest of the batch goes on
       else ok.push(p);
     }

@@ -5,7 +5,6 @@ import { ALG_ES256, ALG_ESP256 } from '../cose/algorithms.js';
 import { AtlogError } from '../errors.js';
 import type { PrivateKey, PublicKey } from '../keys/index.js';
 import { LogStore } from '../log/index.js';
-import { entryHash, registrationEntry } from '../statements/index.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 import { Anchorer } from './anchoring.js';
 import { HeadSigner } from './head-signer.js';
@@ -15,7 +14,7 @@ import { OperationTable } from './operations.js';
 import { resolveServiceOptions, type ServiceOptions, type ServiceOptionsInput } from './options.js';
 import { PolicyHolder } from './policy/holder.js';
 import { Queries } from './queries.js';
-import { Registrar } from './registration.js';
+import { Registrar, type PreparedStatement } from './registration.js';
 import { Sequencer } from './sequencer.js';
 import { SessionCache } from './session-cache.js';
 import { anchorStore, issuerStore, metaKeys, text } from './state.js';
@@ -133,7 +132,7 @@ export class TransparencyService {
   async submit(statement: Uint8Array): Promise<Submission> {
     try {
       if (this.closed) throw new AtlogError('ERR_SERVICE_CLOSED', 'the service is closing');
-      const dup = await this.duplicateOf(statement);
+      const { dup, prepared } = await this.duplicateOf(statement);
       if (dup) return dup;
       if (this.verifying + this.sequencer.depth >= this.o.queueLimit) {
         throw new AtlogError('ERR_LOG_PUSHBACK', `registration queue is full (${this.o.queueLimit})`, { details: { retryAfter: 1 } });
@@ -141,7 +140,7 @@ export class TransparencyService {
       // Counted from here until it is in the sequencer's queue, so concurrent submits see it.
       this.verifying++;
       try {
-        return await this.checkAndEnqueue(statement);
+        return await this.checkAndEnqueue(statement, prepared);
       } finally {
         this.verifying--;
       }
@@ -151,8 +150,8 @@ export class TransparencyService {
     }
   }
 
-  private async checkAndEnqueue(statement: Uint8Array): Promise<Submission> {
-    const checked = await this.registrar.check(statement, this.policy.current);
+  private async checkAndEnqueue(statement: Uint8Array, prepared: PreparedStatement | undefined): Promise<Submission> {
+    const checked = await this.registrar.check(statement, this.policy.current, undefined, prepared);
     // A twin may have been queued or appended while this one was being verified.
     const again = this.pending.get(checked.entryId) ?? (await this.existing(checked.entryHash));
     if (again) return { ...again, duplicate: true };
@@ -179,17 +178,21 @@ export class TransparencyService {
     this.rejections[code] = (this.rejections[code] ?? 0) + 1;
   }
 
-  /** Cheap duplicate check before any signature work: the entry hash only needs the COSE structure. */
-  private async duplicateOf(statement: Uint8Array): Promise<Submission | undefined> {
-    let h: Uint8Array;
+  /**
+   * Decodes the statement (once for both steps) and answers a duplicate before any signature work: the entry
+   * hash only needs the COSE structure. A statement that does not decode is left to `check`, which reports it.
+   */
+  private async duplicateOf(statement: Uint8Array): Promise<{ dup?: Submission; prepared?: PreparedStatement }> {
+    let prepared: PreparedStatement;
     try {
-      h = entryHash(registrationEntry(statement));
+      prepared = this.registrar.prepare(statement, Number.MAX_SAFE_INTEGER);
     } catch {
-      return undefined; // malformed: the full check reports it properly
+      return {}; // malformed: the full check reports it properly
     }
-    const queued = this.pending.get(toHex(h));
-    if (queued) return { ...queued, duplicate: true };
-    return this.existing(h);
+    const queued = this.pending.get(toHex(prepared.entryHash));
+    if (queued) return { dup: { ...queued, duplicate: true }, prepared };
+    const dup = await this.existing(prepared.entryHash);
+    return dup ? { dup, prepared } : { prepared };
   }
 
   private async existing(h: Uint8Array): Promise<Submission | undefined> {

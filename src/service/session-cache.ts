@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { LinkState } from '../aat/index.js';
 import { EntryFilter, type LogStore } from '../log/index.js';
 import { loadTip, metaKeys, text } from './state.js';
@@ -23,7 +23,7 @@ import { loadTip, metaKeys, text } from './state.js';
  */
 
 /** The filters hash keys to 32 bytes, since EntryFilter probes hash bytes. */
-const digest = (key: string): Uint8Array => createHash('sha256').update(key).digest();
+const digest = (key: string): Uint8Array => hash('sha256', key, 'buffer');
 
 export const DEFAULT_TIP_CACHE = 10_000;
 

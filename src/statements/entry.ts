@@ -14,6 +14,15 @@ export function registrationEntry(statement: Sign1 | Uint8Array): Uint8Array {
   return encodeSign1({ protectedBytes: s.protectedBytes, unprotected: new Map(), payload: s.payload, signature: s.signature });
 }
 
+/**
+ * The registration entry of a statement given as both its bytes and their decoding: the bytes themselves when
+ * the unprotected header is already empty (the strict decoder accepts only minimal, definite-length heads, so
+ * re-encoding would give the same bytes), else the re-encoding of {@link registrationEntry}.
+ */
+export function registrationEntryOf(bytes: Uint8Array, decoded: Sign1): Uint8Array {
+  return decoded.unprotected.size === 0 ? bytes : registrationEntry(decoded);
+}
+
 /** The Merkle leaf data of an entry: SHA-256 over the entry bytes (leaf hash = SHA-256(0x00 || this)). */
 export function entryHash(entry: Uint8Array): Uint8Array {
   if (!(entry instanceof Uint8Array)) throw new AtlogError('ERR_INVALID_ARGUMENT', 'entry must be bytes');

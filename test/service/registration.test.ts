@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalBytes } from '../../src/aat/index.js';
+import { canonicalBytes, recordHash, type AatRecord } from '../../src/aat/index.js';
+import { sha256 } from '../../src/crypto/sha256.js';
 import { AtlogError } from '../../src/errors.js';
 import { ALG_ES256, ALG_ML_DSA_65 } from '../../src/cose/algorithms.js';
 import { cborDecode, cborEncode, Tag } from '../../src/cose/cbor.js';
@@ -53,6 +54,28 @@ describe('registration happy path', () => {
     const ts = decodeSign1((await svc.transparentStatement(entry.entryId))!);
     expect(ts.unprotected.size).toBe(1);
     expect((ts.unprotected.get(HEADER_RECEIPTS) as Uint8Array[]).map(toHex)).toEqual(entry.receipts.map(toHex));
+  });
+
+  it('chains on the record hash, which leaves a detached batch member out (not on the payload hash)', async () => {
+    const a = new Agent();
+    await svc.issuers.add(a.id, a.key.publicKey);
+    const g = { ...a.genesis(), batch: { root: 'ab'.repeat(32) } } as AatRecord;
+    a.records = [g];
+    await register(svc, a.statement(g));
+    const next = a.next(toolCall());
+    expect(next.prev_hash).toBe(recordHash(g));
+    expect(next.prev_hash).not.toBe(toHex(sha256(canonicalBytes(g))));
+    // A successor that links to the hash of the whole payload (batch included) is refused: its parent is the tip
+    // by id but not by hash, so it reads as a fork.
+    const wrong = { ...next, prev_hash: toHex(sha256(canonicalBytes(g))) };
+    expect((await rejection(svc, a.statement(wrong)))?.details?.['reason']).toBe('fork');
+    const ok = await register(svc, a.statement(a.push(next)));
+    expect(ok.entry.index).toBeGreaterThan(0);
+    // Without a batch member the record hash is the payload hash (what the service uses as a shortcut).
+    const after = a.push(a.next(toolCall('fetch')));
+    expect(recordHash(after)).toBe(toHex(sha256(canonicalBytes(after))));
+    await register(svc, a.statement(after));
+    expect(await svc.sessionEntries(a.id, a.sessionId)).toHaveLength(3);
   });
 
   it('stores the unprotected header emptied, and a resubmission is a duplicate, never a new entry', async () => {

@@ -5,7 +5,7 @@ import { digest } from '../../src/crypto/digest.js';
 import { sha256 } from '../../src/crypto/sha256.js';
 import { generateKey } from '../../src/keys/index.js';
 import {
-  AAT_CONTENT_TYPE, buildStatement, entryHash, parseStatement, receiptsOf, registrationEntry, toTransparentStatement,
+  AAT_CONTENT_TYPE, buildStatement, entryHash, parseStatement, receiptsOf, registrationEntry, registrationEntryOf, toTransparentStatement,
 } from '../../src/statements/index.js';
 import { toHex } from '../../src/util/bytes.js';
 import { readVector, readVectorJson } from '../helpers/vectors.js';
@@ -162,6 +162,18 @@ describe('registration entry and Transparent Statements', () => {
     expect(verifySign1(entry, key.publicKey)).toBe(true);
     expect(toHex(entryHash(entry))).toBe(toHex(sha256(entry)));
     expect(codeOf(() => entryHash('x' as unknown as Uint8Array))).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it('registrationEntryOf: the bytes themselves when the unprotected header is empty, else the re-encoding', () => {
+    const bare = buildStatement({ key, iss: ISS, sub: SUB, payload: record, contentType: AAT_CONTENT_TYPE });
+    expect(registrationEntryOf(bare, decodeSign1(bare))).toBe(bare);
+    expect(toHex(registrationEntryOf(bare, decodeSign1(bare)))).toBe(toHex(registrationEntry(bare)));
+    const entry = registrationEntryOf(stmt, decodeSign1(stmt));
+    expect(entry).not.toBe(stmt);
+    expect(toHex(entry)).toBe(toHex(registrationEntry(stmt)));
+    // A receipt-carrying Transparent Statement maps to the same entry as the statement it came from.
+    const ts = toTransparentStatement(bare, [receipt1]);
+    expect(toHex(registrationEntryOf(ts, decodeSign1(ts)))).toBe(toHex(bare));
   });
 
   it('adds receipts under 394, appending to existing ones; the entry is unchanged', () => {
