@@ -9,17 +9,20 @@ import { canonicalBytes, genesisRecord } from '../src/aat/index.js';
 import { exportCoseKey, generateKey, type PrivateKey } from '../src/keys/index.js';
 import { buildStatement } from '../src/statements/index.js';
 import { toBase64 } from '../src/util/bytes.js';
+import { load, percentile } from './load.js';
 
 /**
  * `npm run bench -- http`: sustained registrations per second and time to receipt over real HTTP.
  * The server runs in a separate process (`node dist/cli/main.js serve`, built by `prebench`) with a policy
- * that trusts the bench agents and rate limiting off; this process drives it with autocannon, each request
- * a distinct pre-signed Signed Statement (a genesis AAT record of its own session, so chain checks pass).
+ * that trusts the bench agents and rate limiting off; this process drives it (the lean generator in
+ * bench/load.ts by default, autocannon with `--client autocannon`), each request a distinct pre-signed Signed
+ * Statement (a genesis AAT record of its own session, so chain checks pass).
  * Phase 1: ESP256 agent key; phase 2: ML-DSA-65 agent key. Latency = POST until the 201 with the receipt.
  *
  * Options (after `--`): --esp256 N, --mldsa N (statements per phase), --connections N (default 256),
  * --mldsa-connections N (default 64), --batch-size N,
- * --batch-delay MS, --tsa embedded|none, --profile DIR (V8 CPU profile of the server), --quick (small counts).
+ * --batch-delay MS, --tsa embedded|none, --client lean|autocannon, --profile DIR (V8 CPU profile of the server),
+ * --quick (small counts).
  */
 
 const REPO = resolve(fileURLToPath(import.meta.url), '..', '..');
@@ -33,6 +36,7 @@ interface Args {
   batchSize: string | undefined;
   batchDelay: string | undefined;
   tsa: string;
+  client: 'lean' | 'autocannon';
   /** Directory for a V8 CPU profile of the server process (--cpu-prof), or undefined. */
   profile: string | undefined;
 }
@@ -53,8 +57,15 @@ function parseArgs(argv: readonly string[]): Args {
     batchSize: get('batch-size'),
     batchDelay: get('batch-delay'),
     tsa: get('tsa') ?? 'embedded',
+    client: parseClient(get('client')),
     profile: get('profile'),
   };
+}
+
+function parseClient(v: string | undefined): Args['client'] {
+  if (v === undefined || v === 'lean') return 'lean';
+  if (v === 'autocannon') return 'autocannon';
+  throw new Error(`--client must be lean or autocannon, not ${v}`);
 }
 
 interface Agent {
@@ -106,7 +117,8 @@ interface PhaseResult {
  * One autocannon run of `amount` requests. With `bodies`, each request POSTs the next statement; without,
  * it GETs `/healthz` (the baseline: the same server's plain HTTP + express cost, no registration work).
  */
-async function phase(name: string, url: string, bodies: Buffer[] | undefined, connections: number, amount = bodies?.length ?? 0): Promise<PhaseResult> {
+async function phase(client: Args['client'], name: string, url: string, bodies: Buffer[] | undefined, connections: number, amount = bodies?.length ?? 0): Promise<PhaseResult> {
+  if (client === 'lean') return leanPhase(name, url, bodies, connections, amount);
   let next = 0;
   const request = bodies
     ? { method: 'POST' as const, path: '/entries', headers: { 'content-type': 'application/cose' }, setupRequest: (req: object) => ({ ...req, body: bodies[next++ % bodies.length] }) }
@@ -139,6 +151,30 @@ async function phase(name: string, url: string, bodies: Buffer[] | undefined, co
   };
 }
 
+/** The same phase driven by bench/load.ts. */
+async function leanPhase(name: string, url: string, bodies: Buffer[] | undefined, connections: number, amount: number): Promise<PhaseResult> {
+  const r = await load(
+    bodies
+      ? { url, method: 'POST', path: '/entries', headers: { 'content-type': 'application/cose' }, bodies, amount, connections }
+      : { url, method: 'GET', path: '/healthz', amount, connections },
+  );
+  const ok = r.statuses.get(bodies ? 201 : 200) ?? 0;
+  const ms = (v: number): number => Math.round(v * 10) / 10;
+  return {
+    name,
+    statements: amount,
+    created: ok,
+    other: amount - ok,
+    errors: 0,
+    seconds: r.seconds,
+    perSecond: ok / r.seconds,
+    p50: ms(percentile(r.latencies, 50)),
+    p90: ms(percentile(r.latencies, 90)),
+    p99: ms(percentile(r.latencies, 99)),
+    max: ms(percentile(r.latencies, 100)),
+  };
+}
+
 /** Runs the HTTP benchmark and prints a Markdown table (and JSON) of the results. */
 export async function run(argv: readonly string[] = []): Promise<void> {
   const a = parseArgs(argv);
@@ -160,11 +196,11 @@ export async function run(argv: readonly string[] = []): Promise<void> {
   const results: PhaseResult[] = [];
   try {
     // A short warm-up so JIT and LevelDB compaction do not count against the first phase.
-    await phase('warm-up', url, statements(classic, 200), 8);
-    results.push(await phase('baseline: GET /healthz', url, undefined, a.connections, Math.max(1000, a.esp256)));
+    await phase(a.client, 'warm-up', url, statements(classic, 200), 8);
+    results.push(await phase(a.client, 'baseline: GET /healthz', url, undefined, a.connections, Math.max(1000, a.esp256)));
     // A phase with no statements (e.g. `--mldsa 0`) is skipped: autocannon refuses an amount of 0.
-    if (classicBodies.length > 0) results.push(await phase('ESP256', url, classicBodies, a.connections));
-    if (pqBodies.length > 0) results.push(await phase('ML-DSA-65', url, pqBodies, a.mldsaConnections));
+    if (classicBodies.length > 0) results.push(await phase(a.client, 'ESP256', url, classicBodies, a.connections));
+    if (pqBodies.length > 0) results.push(await phase(a.client, 'ML-DSA-65', url, pqBodies, a.mldsaConnections));
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -173,7 +209,7 @@ export async function run(argv: readonly string[] = []): Promise<void> {
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`\nHTTP registration benchmark, ${new Date().toISOString()}, ${availableParallelism()} cores (${cpu}), node ${process.version}`);
-  console.log(`connections ${a.connections} (ML-DSA-65: ${a.mldsaConnections}), tsa ${a.tsa}, batch size ${a.batchSize ?? 'default'}, batch delay ${a.batchDelay ?? 'default'} ms\n`);
+  console.log(`load generator ${a.client}, connections ${a.connections} (ML-DSA-65: ${a.mldsaConnections}), tsa ${a.tsa}, batch size ${a.batchSize ?? 'default'}, batch delay ${a.batchDelay ?? 'default'} ms\n`);
   console.log('| phase | requests | 201 (200 for the baseline) | other | errors | seconds | per second | p50 ms | p90 ms | p99 ms | max ms |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
