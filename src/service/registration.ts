@@ -1,14 +1,17 @@
-import { canonicalBytes, recordHash, validateRecord, type AatRecord } from '../aat/index.js';
+import type { AatRecord } from '../aat/index.js';
 import { checkCrit } from '../cose/headers.js';
 import { toBeSigned } from '../cose/sign1.js';
 import { AtlogError, isAtlogError } from '../errors.js';
 import { sha256 } from '../log/hashing.js';
 import { AAT_CONTENT_TYPE, parseStatement, registrationEntryOf, type ParsedStatement } from '../statements/index.js';
-import { equalBytes, toHex } from '../util/bytes.js';
+import { toHex } from '../util/bytes.js';
 import type { IssuerRegistry } from './issuers.js';
 import type { Policy } from './policy/schema.js';
 import { evaluateRules } from './policy/rules.js';
+import type { RecordVerdict } from './record-check.js';
 import type { VerifyPool } from './verify-pool.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The checks of a registration that do not depend on log order (spec/policy.md "Registration"), in this
@@ -114,12 +117,15 @@ export class Registrar {
         details: { reason: 'alg_key_mismatch', iss: st.iss, alg: st.alg },
       });
     }
-    const ok = await this.pool.verify(key, toBeSigned(st.sign1.protectedBytes, payload), st.sign1.signature, st.alg);
-    if (!ok) throw rejected('bad_signature', 'signature does not verify with the issuer key', { iss: st.iss, kid: toHex(st.kid) });
+    // An AAT record's payload checks (JSON, schema, canonical form) run with the signature check, in a worker.
+    const aat = st.contentType === AAT_CONTENT_TYPE && policy.aat.validate;
+    const recordRequest = aat ? { payloadLength: payload.length, draft: policy.aat.requireRecordPhase ? (1 as const) : (0 as const) } : undefined;
+    const v = await this.pool.check(key, toBeSigned(st.sign1.protectedBytes, payload), st.sign1.signature, st.alg, recordRequest);
+    if (!v.ok) throw rejected('bad_signature', 'signature does not verify with the issuer key', { iss: st.iss, kid: toHex(st.kid) });
 
     const out: CheckedStatement = { entry: pre.entry, entryHash: pre.entryHash, entryId: toHex(pre.entryHash) };
     if (st.contentType === AAT_CONTENT_TYPE) {
-      return { ...out, ...this.checkRecord(st, payload, policy) };
+      return aat ? { ...out, ...this.checkRecord(st, payload, policy, v.record) } : out;
     }
     if (st.hashEnvelope?.preimageContentType === AAT_CONTENT_TYPE) {
       // The service cannot read a hidden record, so it can neither validate it nor check its chain link:
@@ -134,26 +140,15 @@ export class Registrar {
     return out;
   }
 
-  private checkRecord(st: ParsedStatement, payload: Uint8Array, policy: Policy): Pick<CheckedStatement, 'session' | 'record' | 'recordHash'> {
-    if (!policy.aat.validate) return {};
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-    } catch (e) {
-      throw rejected('invalid_record', 'payload is not UTF-8 JSON', { iss: st.iss }, e);
-    }
-    let record: AatRecord;
-    try {
-      record = validateRecord(json, { draft: policy.aat.requireRecordPhase ? 1 : 0 });
-    } catch (e) {
-      const errors = isAtlogError(e) ? e.details?.['errors'] : undefined;
-      throw rejected('invalid_record', e instanceof Error ? e.message : 'invalid AAT record', { iss: st.iss, errors }, e);
-    }
-    // STANDARDS.md Decision (envelope): the payload is the record's JCS bytes, so the entry, the record
-    // hash and what the agent signed are the same bytes.
-    if (!equalBytes(canonicalBytes(record), payload)) {
-      throw rejected('not_canonical', 'payload is not the RFC 8785 canonical form of the record', { iss: st.iss });
-    }
+  /**
+   * The record checks that need the statement or the policy: iss/sub binding and action rules, after the payload
+   * checks the verification pool made (`verdict`).
+   */
+  private checkRecord(st: ParsedStatement, payload: Uint8Array, policy: Policy, verdict: RecordVerdict | undefined): Pick<CheckedStatement, 'session' | 'record' | 'recordHash'> {
+    if (verdict === undefined) throw new AtlogError('ERR_SERVICE_INTERNAL', 'the AAT record check did not run');
+    if (!verdict.ok) throw rejected(verdict.reason, verdict.message, { iss: st.iss, ...(verdict.errors === undefined ? {} : { errors: verdict.errors }) });
+    // Valid and canonical JSON (checked in the pool), so this parse cannot fail and gives the validated record.
+    const record = JSON.parse(utf8.decode(payload)) as AatRecord;
     if (st.iss !== record.agent_id) {
       throw rejected('iss_mismatch', `CWT iss ${st.iss} is not the record's agent_id ${record.agent_id}`, { iss: st.iss });
     }
@@ -162,9 +157,6 @@ export class Registrar {
     }
     const denial = evaluateRules(policy.rules, record as unknown as Record<string, unknown>);
     if (denial) throw rejected('rule_denied', denial.reason, { iss: st.iss, rule: denial.rule });
-    // The record hash is SHA-256 over the JCS form of the record minus `batch` (aat/hash.ts); without a `batch`
-    // member that form is the payload, just checked to be canonical.
-    const hash = 'batch' in record ? recordHash(record) : toHex(sha256(payload));
-    return { session: { agentId: record.agent_id, sessionId: record.session_id }, record, recordHash: hash };
+    return { session: { agentId: record.agent_id, sessionId: record.session_id }, record, recordHash: verdict.hash };
   }
 }

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { algById } from '../cose/algorithms.js';
 import { AtlogError } from '../errors.js';
 import { exportCoseKey, type PublicKey } from '../keys/index.js';
+import { checkRecordPayload, verdictOf, type RecordVerdict } from './record-check.js';
 import type { VerifyRequest, VerifyResponse } from './verify-worker.js';
 import { spawnWorker } from './worker-spawn.js';
 
@@ -20,8 +21,20 @@ import { spawnWorker } from './worker-spawn.js';
  * and 1,813/s, in two workers 1,726/s.
  */
 
+/** A signature check's outcome, with the AAT record verdict when one was asked for and the signature verified. */
+export interface Verified {
+  readonly ok: boolean;
+  readonly record?: RecordVerdict;
+}
+
+/** What `verify` should also check: the payload (the last `payloadLength` bytes of tbs) as an AAT record. */
+export interface RecordRequest {
+  readonly payloadLength: number;
+  readonly draft: 0 | 1;
+}
+
 interface Pending {
-  resolve: (ok: boolean) => void;
+  resolve: (v: Verified) => void;
   reject: (e: Error) => void;
 }
 
@@ -58,7 +71,20 @@ export class VerifyPool {
    * @throws AtlogError ERR_COSE_ALG_MISMATCH (alg does not fit the key), ERR_SERVICE_CLOSED after close().
    */
   async verify(key: PublicKey, tbs: Uint8Array, sig: Uint8Array, alg: number): Promise<boolean> {
-    if (this.size === 0 || (this.inlineFast && !isSlowAlg(alg))) return key.verify(tbs, sig, alg);
+    return (await this.check(key, tbs, sig, alg)).ok;
+  }
+
+  /**
+   * As `verify`, and once the signature verified, checks the payload as an AAT record (record-check.ts) in the
+   * same place: the record's JSON parse, schema and canonical-form checks are the largest CPU cost of an AAT
+   * registration after the signature, and in a worker they leave the main thread.
+   */
+  async check(key: PublicKey, tbs: Uint8Array, sig: Uint8Array, alg: number, record?: RecordRequest): Promise<Verified> {
+    if (this.size === 0 || (this.inlineFast && !isSlowAlg(alg))) {
+      const ok = key.verify(tbs, sig, alg);
+      if (!ok || record === undefined) return { ok };
+      return { ok, record: verdictOf(checkRecordPayload(tbs.subarray(tbs.length - record.payloadLength), record.draft)) };
+    }
     if (this.closed) throw new AtlogError('ERR_SERVICE_CLOSED', 'verification pool is closed');
     const worker = this.worker();
     const id = this.nextId++;
@@ -72,8 +98,8 @@ export class VerifyPool {
     const buf = new Uint8Array(tbs.length + sig.length);
     buf.set(tbs, 0);
     buf.set(sig, tbs.length);
-    const req: VerifyRequest = { id, key: kb, buf: buf.buffer, tbsLength: tbs.length, alg };
-    return new Promise<boolean>((resolve, reject) => {
+    const req: VerifyRequest = { id, key: kb, buf: buf.buffer, tbsLength: tbs.length, alg, ...(record === undefined ? {} : { record }) };
+    return new Promise<Verified>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker });
       let box = this.outbox.get(worker);
       if (!box) {
@@ -121,7 +147,7 @@ export class VerifyPool {
     if (!p) return;
     this.pending.delete(m.id);
     if ('error' in m) p.reject(new AtlogError('ERR_REG_REJECTED', `signature check failed: ${m.error}`, { details: { reason: 'bad_signature' } }));
-    else p.resolve(m.ok);
+    else p.resolve(m.record === undefined ? { ok: m.ok } : { ok: m.ok, record: m.record });
   }
 
   /** A dead worker fails its pending checks and is replaced on next use. */

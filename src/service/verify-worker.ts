@@ -1,11 +1,14 @@
 import { parentPort } from 'node:worker_threads';
 import { importCoseKey, type PrivateKey, type PublicKey } from '../keys/index.js';
 import { toHex } from '../util/bytes.js';
+import { checkRecordPayload, verdictOf, type RecordVerdict } from './record-check.js';
 
 /**
  * Worker thread of the signature-check pool (verify-pool.ts). Receives arrays of `{ id, key, buf, tbsLength, alg }` where
  * `key` is a public COSE_Key and `buf` (transferred) holds the to-be-signed bytes followed by the signature;
- * answers an array of `{ id, ok }` or `{ id, error }`. Pure CPU work: no I/O, no logging.
+ * answers an array of `{ id, ok, record? }` or `{ id, error }`. With `record`, a statement whose signature
+ * verified also has its AAT record payload checked here (record-check.ts), off the main thread. Pure CPU
+ * work: no I/O, no logging.
  */
 
 export interface VerifyRequest {
@@ -15,9 +18,14 @@ export interface VerifyRequest {
   buf: ArrayBuffer;
   tbsLength: number;
   alg: number;
+  /**
+   * Also check the payload, the last `payloadLength` bytes of the to-be-signed bytes, as an AAT record
+   * (record-check.ts) under this draft, once the signature verified.
+   */
+  record?: { payloadLength: number; draft: 0 | 1 };
 }
 
-export type VerifyResponse = { id: number; ok: boolean } | { id: number; error: string };
+export type VerifyResponse = { id: number; ok: boolean; record?: RecordVerdict } | { id: number; error: string };
 
 // Imported keys by their COSE_Key bytes: an ML-DSA-65 public key costs ~0.1 ms to expand, once per issuer.
 const cache = new Map<string, PublicKey | PrivateKey>();
@@ -41,7 +49,13 @@ parentPort?.on('message', (ms: VerifyRequest[]) => {
     try {
       const k = keyOf(m.key);
       const pub = 'publicKey' in k ? k.publicKey : k;
-      replies.push({ id: m.id, ok: pub.verify(new Uint8Array(m.buf, 0, m.tbsLength), new Uint8Array(m.buf, m.tbsLength), m.alg) });
+      const ok = pub.verify(new Uint8Array(m.buf, 0, m.tbsLength), new Uint8Array(m.buf, m.tbsLength), m.alg);
+      if (ok && m.record !== undefined) {
+        const payload = new Uint8Array(m.buf, m.tbsLength - m.record.payloadLength, m.record.payloadLength);
+        replies.push({ id: m.id, ok, record: verdictOf(checkRecordPayload(payload, m.record.draft)) });
+      } else {
+        replies.push({ id: m.id, ok });
+      }
     } catch (e) {
       replies.push({ id: m.id, error: e instanceof Error ? e.message : String(e) });
     }

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AtlogError } from '../../src/errors.js';
+import { canonicalBytes, recordHash, type AatRecord } from '../../src/aat/index.js';
 import { generateKey } from '../../src/keys/index.js';
 import { OperationTable } from '../../src/service/operations.js';
 import { isSlowAlg, VerifyPool } from '../../src/service/verify-pool.js';
@@ -72,6 +73,47 @@ describe('verification pool', () => {
         pool.verify(ec.publicKey, msg, new Uint8Array(64), ec.alg),
       ]);
       expect(results).toEqual([true, false, true, false]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it.each([
+    ['a worker', 1],
+    ['inline', 0],
+  ])('checks an AAT record payload with the signature in %s: verdicts and record hash', async (_where, size) => {
+    const pool = new VerifyPool(size);
+    const ec = generateKey('ES256');
+    const a = new Agent();
+    const g = a.genesis();
+    const utf8 = new TextEncoder();
+    // The payload ends the to-be-signed bytes, as in a Sig_structure.
+    const signed = (payload: Uint8Array) => {
+      const tbs = new Uint8Array([...utf8.encode('prefix'), ...payload]);
+      return [tbs, ec.sign(tbs)] as const;
+    };
+    const run = async (payload: Uint8Array, draft: 0 | 1 = 0) => {
+      const [tbs, sig] = signed(payload);
+      return pool.check(ec.publicKey, tbs, sig, ec.alg, { payloadLength: payload.length, draft });
+    };
+    try {
+      expect(await run(canonicalBytes(g))).toEqual({ ok: true, record: { ok: true, hash: recordHash(g) } });
+      const pretty = utf8.encode(JSON.stringify(g, null, 1));
+      expect(await run(pretty)).toMatchObject({ ok: true, record: { ok: false, reason: 'not_canonical' } });
+      expect(await run(utf8.encode('{"not": "json'))).toMatchObject({ ok: true, record: { ok: false, reason: 'invalid_record', message: 'payload is not UTF-8 JSON' } });
+      expect(await run(Uint8Array.of(0xff, 0xfe))).toMatchObject({ record: { ok: false, reason: 'invalid_record' } });
+      const noTool = canonicalBytes({ ...g, agent_id: 7 } as unknown as AatRecord);
+      const bad = await run(noTool);
+      expect(bad.record).toMatchObject({ ok: false, reason: 'invalid_record' });
+      expect((bad.record as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toContain('/agent_id');
+      // draft 1 requires record_phase, which this genesis record does not carry.
+      expect(await run(canonicalBytes(g), 1)).toMatchObject({ record: { ok: false, reason: 'invalid_record' } });
+      // A detached batch member is left out of the record hash, so it is not the payload hash there.
+      const batched = { ...g, batch: { root: 'ab'.repeat(32) } } as AatRecord;
+      expect(await run(canonicalBytes(batched))).toEqual({ ok: true, record: { ok: true, hash: recordHash(g) } });
+      // A bad signature is reported without looking at the record.
+      const [tbs] = signed(canonicalBytes(g));
+      expect(await pool.check(ec.publicKey, tbs, new Uint8Array(64), ec.alg, { payloadLength: 10, draft: 0 })).toEqual({ ok: false });
     } finally {
       await pool.close();
     }
