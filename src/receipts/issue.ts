@@ -34,12 +34,47 @@ export function issueInclusionReceipt(sth: SignedTreeHead, leafIndex: number, pr
   return receipt(sth, VDP_INCLUSION, [sth.treeSize, i, checkPath(proof)], o.timestamps);
 }
 
-/** The CBOR head of a byte string of `n` bytes (RFC 8949 major type 2). */
-function bstrHead(n: number): Uint8Array {
-  if (n < 24) return Uint8Array.of(0x40 + n);
-  if (n < 0x100) return Uint8Array.of(0x58, n);
-  if (n < 0x10000) return Uint8Array.of(0x59, n >>> 8, n & 0xff);
-  return Uint8Array.of(0x5a, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+/** Bytes of the shortest CBOR head (RFC 8949 section 3, deterministic per 4.2.1) with this major type. */
+function headSize(n: number): number {
+  return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n < 0x1_0000_0000 ? 5 : 9;
+}
+
+/** Writes the shortest head of major type `major` and argument `n` (an integer below 2^53) at `at`. */
+function writeHead(out: Uint8Array, at: number, major: number, n: number): number {
+  const m = major << 5;
+  if (n < 24) {
+    out[at] = m | n;
+    return at + 1;
+  }
+  const size = headSize(n) - 1;
+  out[at] = m | (size === 1 ? 24 : size === 2 ? 25 : size === 4 ? 26 : 27);
+  for (let k = size, v = n; k >= 1; k--) {
+    out[at + k] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  return at + 1 + size;
+}
+
+/**
+ * `bstr .cbor [a, b, [path...]]`, the proof item of a receipt (both proof kinds have this shape), written
+ * directly: the same bytes as cborEncode (deterministic, shortest heads), several times faster, which
+ * matters when every entry of a large batch gets its own receipt.
+ */
+function proofItem(a: number, b: number, path: readonly Uint8Array[]): Uint8Array {
+  let inner = 1 + headSize(a) + headSize(b) + headSize(path.length);
+  for (const h of path) inner += headSize(h.length) + h.length;
+  const out = new Uint8Array(headSize(inner) + inner);
+  let at = writeHead(out, 0, 2, inner);
+  at = writeHead(out, at, 4, 3);
+  at = writeHead(out, at, 0, a);
+  at = writeHead(out, at, 0, b);
+  at = writeHead(out, at, 4, path.length);
+  for (const h of path) {
+    at = writeHead(out, at, 2, h.length);
+    out.set(h, at);
+    at += h.length;
+  }
+  return out;
 }
 
 /**
@@ -61,13 +96,11 @@ export function inclusionReceiptIssuer(sth: SignedTreeHead, o: { timestamps?: Ui
   return (leafIndex, proof) => {
     const i = asIndex(leafIndex);
     if (i === undefined || i >= sth.treeSize) throw new AtlogError('ERR_INVALID_ARGUMENT', `leafIndex ${leafIndex} not below tree size ${sth.treeSize}`);
-    const body = cborEncode([sth.treeSize, i, checkPath(proof)]);
-    const bh = bstrHead(body.length);
-    const out = new Uint8Array(head.length + bh.length + body.length + tail.length);
+    const item = proofItem(sth.treeSize, i, checkPath(proof));
+    const out = new Uint8Array(head.length + item.length + tail.length);
     out.set(head, 0);
-    out.set(bh, head.length);
-    out.set(body, head.length + bh.length);
-    out.set(tail, head.length + bh.length + body.length);
+    out.set(item, head.length);
+    out.set(tail, head.length + item.length);
     return out;
   };
 }

@@ -138,6 +138,22 @@ describe('batch receipt issuer (inclusionReceiptIssuer)', () => {
       }
     }
   });
+
+  it('encodes every head size of the proof item as cborEncode does (sizes and indexes up to 2^53 - 1)', () => {
+    const key = generateKey('ES256');
+    const hashes = Array.from({ length: 40 }, (_, k) => new Uint8Array(32).fill(k));
+    for (const n of [23, 24, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 5, Number.MAX_SAFE_INTEGER]) {
+      const sth = signTreeHead({ key, issuer: ISS, treeSize: n, root: new Uint8Array(32).fill(3), iat: 1_700_000_000 });
+      const issue = inclusionReceiptIssuer(sth);
+      for (const i of [0, 23, 24, n - 1, Math.floor(n / 2)]) {
+        if (i >= n) continue;
+        for (const len of [0, 1, 23, 24, 40]) {
+          const proof = hashes.slice(0, len);
+          expect(issue(i, proof)).toEqual(issueInclusionReceipt(sth, i, proof));
+        }
+      }
+    }
+  });
 });
 
 describe('inclusion receipt failures carry the right code', () => {
