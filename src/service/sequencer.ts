@@ -108,10 +108,11 @@ export class Sequencer {
 
   /**
    * Two stages, each strictly in queue order: stage 1 (chain check and append) of batch N+1 runs while
-   * stage 2 (sign, anchor, prove, resolve) of batch N is still in flight. Stage 1 of N+1 starts only after
-   * stage 1 of N appended, so chain checks read the tips of every earlier accepted entry from the log meta;
-   * stage 2 runs one batch at a time, so checkpoints are stored in size order. At most two batches are in
-   * flight (one per stage), which keeps memory bounded on top of queueLimit.
+   * stage 2 (store the signed head, anchor, prove, resolve) of batch N is still in flight. Stage 1 of N+1
+   * starts only after stage 1 of N appended, so chain checks read the tips of every earlier accepted entry
+   * from the log meta; stage 2 runs one batch at a time, so checkpoints are stored in size order. The head of
+   * N+1 is signed (in the sign worker) as soon as N+1 is appended, overlapping stage 2 of N. At most two
+   * batches are in flight (one per stage), which keeps memory bounded on top of queueLimit.
    */
   private async loop(): Promise<void> {
     let finishing: Promise<void> = Promise.resolve();
@@ -130,7 +131,12 @@ export class Sequencer {
       const before = finishing;
       if (appended) {
         const a = appended;
-        finishing = before.then(() => this.finish(a)).catch((e: unknown) => this.fail(a.ok, e));
+        // The tree head is signed at once, while the previous batch's stage 2 is still running: signing (an
+        // ML-DSA-65 signature in pure JS) is the longest step of stage 2, and only the storing of checkpoints
+        // has to follow size order. The rejection, if any, is handled where finish awaits it.
+        const signed = this.sign(a.size, a.root);
+        signed.catch(() => undefined);
+        finishing = before.then(() => this.finish(a, signed)).catch((e: unknown) => this.fail(a.ok, e));
       }
       // Entries that arrived while this batch was appended form the next batch at once: under load the
       // write time is the natural batching delay. Wait for the previous batch's stage 2 first (bound: two).
@@ -191,8 +197,8 @@ export class Sequencer {
    * Stage 2: the signed checkpoint for the batch's size (synced), its anchoring, the proofs, then the
    * waiters. Nobody is told before the checkpoint covering their entry is on disk.
    */
-  private async finish(a: Appended): Promise<void> {
-    const heads = await this.seal(a.size, a.root);
+  private async finish(a: Appended, signed: Promise<SignedTreeHead[]>): Promise<void> {
+    const heads = await this.seal(a.size, a.root, signed);
     this.batches++;
     const tokens = await this.d.anchorer.anchor(a.size, heads.map((h) => h.signature));
     const proofs = await this.d.store.inclusionProofs(a.ok.map((_, i) => a.base + i), a.size);
@@ -207,20 +213,26 @@ export class Sequencer {
   /**
    * Signs and stores the checkpoint for `size`, or returns the one already stored: the root of a size is
    * deterministic, and LogStore keeps the first checkpoint of a size forever, so there are never two.
+   * `signed`, when given, are tree heads for this size and root signed ahead (see loop).
    * @throws AtlogError from signing or storage.
    */
-  async seal(size: number, root: Uint8Array): Promise<SignedTreeHead[]> {
+  async seal(size: number, root: Uint8Array, signed?: Promise<SignedTreeHead[]>): Promise<SignedTreeHead[]> {
     const existing = await this.d.store.checkpoint(size);
     if (existing) return decodeCheckpoint(existing);
+    const heads = await (signed ?? this.sign(size, root));
+    const stored = await this.d.store.putCheckpoint(size, encodeCheckpoint(heads));
+    return decodeCheckpoint(stored);
+  }
+
+  /** Signed tree heads for `size` and `root`, one per service key, under the current policy's hash. */
+  private async sign(size: number, root: Uint8Array): Promise<SignedTreeHead[]> {
     const policy = this.d.policy();
     const extraProtected = new Map<number | string, unknown>([[HEADER_POLICY_HASH, policy.hash]]);
     const prepared = this.d.keys.map((key, i) =>
       prepareTreeHead({ key, issuer: this.d.issuer, treeSize: size, root, extraProtected, ...(i === 0 ? { alg: this.d.p256Alg } : {}) }),
     );
     const signatures = await Promise.all(prepared.map((p, i) => this.d.signer.sign(i, p.tbs, p.head.alg)));
-    const heads: SignedTreeHead[] = prepared.map((p, i) => ({ ...p.head, signature: signatures[i]! }));
-    const stored = await this.d.store.putCheckpoint(size, encodeCheckpoint(heads));
-    return decodeCheckpoint(stored);
+    return prepared.map((p, i) => ({ ...p.head, signature: signatures[i]! }));
   }
 
   /** Anchors a checkpoint signed outside a batch (recovery on open). */
