@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,11 @@ async function startServer(args: readonly string[], profile: string | undefined)
 
 interface PhaseResult {
   name: string;
+  /** Batches sealed during the phase (from GET /metrics, atlog_batches). */
+  batches?: number;
+  /** CPU time per request in microseconds (all threads), of the server and of this (load generator) process. */
+  serverCpuUs?: number;
+  clientCpuUs?: number;
   statements: number;
   created: number;
   other: number;
@@ -175,6 +180,43 @@ async function leanPhase(name: string, url: string, bodies: Buffer[] | undefined
   };
 }
 
+/** The server's atlog_batches gauge (batches sealed since start). */
+async function batchesSealed(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = /^atlog_batches (\d+)/m.exec(text);
+  if (m === null) throw new Error('GET /metrics has no atlog_batches');
+  return Number(m[1]);
+}
+
+/** CPU time (user + system, all threads) a process has used, in microseconds, from /proc (Linux). */
+function processCpuUs(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) / 100) * 1e6; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** A phase, with the batches the server sealed and the CPU time both processes spent per request. */
+async function counted(url: string, server: ChildProcess, run: () => Promise<PhaseResult>): Promise<PhaseResult> {
+  const before = await batchesSealed(url);
+  const s0 = processCpuUs(server.pid!);
+  const c0 = process.cpuUsage();
+  const r = await run();
+  const c = process.cpuUsage(c0);
+  const s1 = processCpuUs(server.pid!);
+  const per = (us: number): number => Math.round(us / Math.max(1, r.statements));
+  return {
+    ...r,
+    batches: (await batchesSealed(url)) - before,
+    ...(s0 === undefined || s1 === undefined ? {} : { serverCpuUs: per(s1 - s0) }),
+    clientCpuUs: per(c.user + c.system),
+  };
+}
+
 /** Runs the HTTP benchmark and prints a Markdown table (and JSON) of the results. */
 export async function run(argv: readonly string[] = []): Promise<void> {
   const a = parseArgs(argv);
@@ -197,10 +239,10 @@ export async function run(argv: readonly string[] = []): Promise<void> {
   try {
     // A short warm-up so JIT and LevelDB compaction do not count against the first phase.
     await phase(a.client, 'warm-up', url, statements(classic, 200), 8);
-    results.push(await phase(a.client, 'baseline: GET /healthz', url, undefined, a.connections, Math.max(1000, a.esp256)));
+    results.push(await counted(url, child, () => phase(a.client, 'baseline: GET /healthz', url, undefined, a.connections, Math.max(1000, a.esp256))));
     // A phase with no statements (e.g. `--mldsa 0`) is skipped: autocannon refuses an amount of 0.
-    if (classicBodies.length > 0) results.push(await phase(a.client, 'ESP256', url, classicBodies, a.connections));
-    if (pqBodies.length > 0) results.push(await phase(a.client, 'ML-DSA-65', url, pqBodies, a.mldsaConnections));
+    if (classicBodies.length > 0) results.push(await counted(url, child, () => phase(a.client, 'ESP256', url, classicBodies, a.connections)));
+    if (pqBodies.length > 0) results.push(await counted(url, child, () => phase(a.client, 'ML-DSA-65', url, pqBodies, a.mldsaConnections)));
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -210,10 +252,11 @@ export async function run(argv: readonly string[] = []): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`\nHTTP registration benchmark, ${new Date().toISOString()}, ${availableParallelism()} cores (${cpu}), node ${process.version}`);
   console.log(`load generator ${a.client}, connections ${a.connections} (ML-DSA-65: ${a.mldsaConnections}), tsa ${a.tsa}, batch size ${a.batchSize ?? 'default'}, batch delay ${a.batchDelay ?? 'default'} ms\n`);
-  console.log('| phase | requests | 201 (200 for the baseline) | other | errors | seconds | per second | p50 ms | p90 ms | p99 ms | max ms |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| phase | requests | 201 (200 for the baseline) | other | errors | seconds | per second | p50 ms | p90 ms | p99 ms | max ms | batches (mean size) | server CPU us/request | client CPU us/request |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.name} | ${r.statements} | ${r.created} | ${r.other} | ${r.errors} | ${r.seconds.toFixed(2)} | ${Math.round(r.perSecond)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} |`);
+    const b = r.batches === undefined ? '' : `${r.batches} (${r.batches > 0 ? Math.round(r.created / r.batches) : 0})`;
+    console.log(`| ${r.name} | ${r.statements} | ${r.created} | ${r.other} | ${r.errors} | ${r.seconds.toFixed(2)} | ${Math.round(r.perSecond)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${b} | ${r.serverCpuUs ?? 'n/a'} | ${r.clientCpuUs ?? 'n/a'} |`);
   }
   console.log(`\n${JSON.stringify(results)}`);
 }
