@@ -114,8 +114,9 @@ export class LogStore {
     if (this.closed) throw new AtlogError('ERR_LOG_CLOSED', 'the log store is closed');
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    this.live();
+  /** Runs `fn` in the write queue; `checkLive` false for an append accepted before close() (close waits for it). */
+  private serial<T>(fn: () => Promise<T>, checkLive = true): Promise<T> {
+    if (checkLive) this.live();
     const run = this.queue.then(fn);
     this.queue = run.catch(() => undefined);
     return run;
@@ -136,6 +137,7 @@ export class LogStore {
    *   `ERR_LOG_IO` (the write failed: nothing was appended).
    */
   async append(entries: readonly Uint8Array[], meta: readonly MetaPut[] = []): Promise<AppendResult> {
+    this.live();
     if (!Array.isArray(entries)) throw new AtlogError('ERR_INVALID_ARGUMENT', 'entries must be an array');
     entries.forEach((e, i) => assertBytes(e, undefined, `entries[${i}]`));
     const metaOps = this.metaOps(meta);
@@ -146,7 +148,10 @@ export class LogStore {
     // write waits for theirs. So the CPU work of this append overlaps the synced write of the previous one.
     const prepared = this.prepQueue.then(async () => this.prepare(entries, await hashed, metaOps));
     this.prepQueue = prepared.catch(() => undefined);
-    return this.serial(async () => this.commit(await prepared));
+    // The write joins the queue once planned, so a putMeta or putCheckpoint called meanwhile is not held up by
+    // this append's hashing and planning. Appends keep their call order: they are planned one after another
+    // and each joins the queue as its plan resolves.
+    return prepared.then((p) => this.serial(async () => this.commit(p), false));
   }
 
   /** Plan an append on the tip and build its LevelDB batch; the tip moves on, `committed` does not. */
@@ -169,9 +174,12 @@ export class LogStore {
     if (ops.length > 0) {
       // A chained batch: measured ~10x less CPU per put than db.batch(array), which copies options into every op.
       batch = this.db.batch();
+      // With an earlier append still being written, give way now and then, so that its completion starts the
+      // next write promptly. With none, giving way would only stretch this append over several turns of a
+      // busy event loop (the service's batches measured 13.7 ms to plan instead of ~3).
+      const yielding = this.flights.length > 0;
       for (let i = 0; i < ops.length; i++) {
-        // Give way now and then, so that the completion of the write in progress starts the next one promptly.
-        if (i % YIELD_EVERY === 0) await giveWay();
+        if (yielding && i % YIELD_EVERY === 0) await giveWay();
         batch.put(ops[i]!.key, ops[i]!.value);
       }
     }
@@ -440,6 +448,8 @@ export class LogStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Appends still being planned join the write queue when their plan resolves: wait for them first.
+    await this.prepQueue;
     await this.queue;
     await this.hasher.close();
     await this.db.close();

@@ -272,6 +272,30 @@ describe('LogStore errors', () => {
     expect(store.size).toBe(2);
   });
 
+  it('close() right after append() and putMeta() writes both; appends keep call order around meta writes', async () => {
+    const { store, dir } = await fresh();
+    const batch = (tag: string, n: number) => Array.from({ length: n }, (_, i) => entryBytes(tag, i));
+    // Large enough for the hash worker, so the appends are still being hashed and planned when putMeta comes.
+    const a = store.append(batch('a', 500));
+    const m = store.putMeta([{ key: 'note', value: Uint8Array.of(7) }]);
+    const b = store.append(batch('b', 300));
+    const closing = store.close();
+    const [ra, , rb] = await Promise.all([a, m, b]);
+    await closing;
+    expect(ra.entries.map((e) => e.index)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(rb.entries.map((e) => e.index)).toEqual(Array.from({ length: 300 }, (_, i) => 500 + i));
+    const again = await LogStore.open(dir);
+    try {
+      expect(again.size).toBe(800);
+      expect(await again.getMeta('note')).toEqual(Uint8Array.of(7));
+      expect(await again.entry(0)).toEqual(entryBytes('a', 0));
+      expect(await again.entry(799)).toEqual(entryBytes('b', 299));
+      expect(await again.root()).toEqual(rb.root);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('refuses a second open of the same directory and use after close', async () => {
     const { store, dir } = await fresh();
     expect(await rejectCode(LogStore.open(dir))).toBe('ERR_LOG_LOCKED');
