@@ -8,6 +8,11 @@ export interface IndexSlot {
   dirty: boolean;
   /** Whether the record may exist in LevelDB (else it certainly does not and is not read). */
   readonly lookup: boolean;
+  /**
+   * Batch positions of the distinct entries with this prefix: one, or several only for a prefix collision
+   * (which takes ~2^64 work to make).
+   */
+  members: number | number[];
 }
 
 /** Map keys: the hash bytes as a latin1 string (native, ~10x cheaper than hex). */
@@ -41,24 +46,26 @@ export async function resolveDuplicates(
   const resolutions: Resolution[] = new Array<Resolution>(hashes.length);
   // The hash-index slot of each first occurrence, so later steps need not rebuild its prefix key.
   const slotOf = new Array<IndexSlot | undefined>(hashes.length);
-  const firstSeen = new Map<string, number>();
   const indexValues = new Map<string, IndexSlot>();
   const firsts: number[] = [];
   hashes.forEach((h, i) => {
-    const hx = keyOf(h);
-    const first = firstSeen.get(hx);
-    if (first !== undefined) {
-      resolutions[i] = { kind: 'repeat', of: first };
-      return;
-    }
-    firstSeen.set(hx, i);
-    firsts.push(i);
-    const kx = hx.slice(0, HASH_PREFIX_BYTES);
+    // Keyed by the 16-byte prefix only: a repeat within the batch shares its slot, and is told apart from a
+    // prefix collision by comparing the whole hash with the earlier entries of that slot.
+    const kx = prefixOf(h);
     let slot = indexValues.get(kx);
     if (slot === undefined) {
-      slot = { key: hashIndexKey(h), value: undefined, dirty: false, lookup: reads.mightExist(h) };
+      slot = { key: hashIndexKey(h), value: undefined, dirty: false, lookup: reads.mightExist(h), members: i };
       indexValues.set(kx, slot);
+    } else {
+      const seen = typeof slot.members === 'number' ? [slot.members] : slot.members;
+      const first = seen.find((j) => equalBytes(hashes[j]!, h));
+      if (first !== undefined) {
+        resolutions[i] = { kind: 'repeat', of: first };
+        return;
+      }
+      slot.members = [...seen, i];
     }
+    firsts.push(i);
     slotOf[i] = slot;
   });
 

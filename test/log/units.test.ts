@@ -71,6 +71,17 @@ describe('duplicate resolution', () => {
     expect(slot.dirty).toBe(true);
     expect(decodeIndexList(slot.value!)).toEqual([5, 7]);
   });
+  it('two new entries sharing a prefix in one batch are both new, and their repeats point at each', async () => {
+    const a = h(3, 1);
+    const b = h(3, 2);
+    const { resolutions, slots } = await resolveDuplicates([a, b, b, a, b], {
+      mightExist: () => false,
+      getMany: async (keys) => keys.map(() => undefined),
+      entryHashes: async () => [],
+    });
+    expect(resolutions).toEqual([{ kind: 'new' }, { kind: 'new' }, { kind: 'repeat', of: 1 }, { kind: 'repeat', of: 0 }, { kind: 'repeat', of: 1 }]);
+    expect(slots[0]).toBe(slots[1]);
+  });
   it('skips the lookup when the filter rules the prefix out', async () => {
     let reads = 0;
     const { resolutions } = await resolveDuplicates([h(1, 1), h(2, 2)], {
