@@ -59,7 +59,7 @@ export async function run(argv: readonly string[] = []): Promise<void> {
     rows.push(await time('embedded TSA: respond(req) (issue a token)', n, () => tsa.respond(req)));
     rows.push(await time('embedded TSA: timestamp() (issue + verify)', n, () => tsa.timestamp(imprint)));
     // The service's anchorer with a store that keeps nothing: the TSA round trip and bookkeeping, not LevelDB.
-    const nowhere: AnchorStore = { tokens: async () => [], saveTokens: async () => {}, incomplete: async () => [], signatures: async () => [] };
+    const nowhere: AnchorStore = { tokens: async () => [], saveTokens: async () => {}, firstTokenPuts: () => [], incomplete: async () => [], signatures: async () => [] };
     const quiet = { info() {}, warn() {}, error() {}, debug() {} };
     const anchorer = new Anchorer([tsa], nowhere, { timeoutMs: 10_000, retryMs: 60_000, logger: quiet });
     rows.push(await time('Anchorer.anchor (one head), embedded TSA', n, (i) => anchorer.anchor(i + 1, [sig])));

@@ -399,16 +399,18 @@ export class LogStore {
 
   /**
    * Store the signed tree head for `size` unless one exists; returns the stored one, which never changes.
+   * `meta` puts are written in the same atomic, synced batch, and only when this call stores the head.
    * @throws AtlogError `ERR_LOG_BAD_SIZE` (beyond the log), `ERR_MERKLE_BAD_SIZE`, `ERR_INVALID_ARGUMENT`.
    */
-  async putCheckpoint(size: number, bytes: Uint8Array): Promise<Uint8Array> {
+  async putCheckpoint(size: number, bytes: Uint8Array, meta: readonly MetaPut[] = []): Promise<Uint8Array> {
     this.checkSize(size, 'size');
     assertBytes(bytes, undefined, 'checkpoint');
+    const metaOps = this.metaOps(meta);
     return this.serial(async () => {
       const key = checkpointKey(size);
       const old = await this.db.get(key);
       if (old !== undefined) return plain(old);
-      await this.write([{ key, value: bytes }]);
+      await this.write([{ key, value: bytes }, ...metaOps]);
       return copy(bytes);
     });
   }

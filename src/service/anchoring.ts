@@ -1,6 +1,7 @@
 import { AtlogError } from '../errors.js';
 import { cttImprint } from '../tsa/ctt.js';
 import type { Timestamper } from '../tsa/timestamper.js';
+import type { MetaPut } from '../log/index.js';
 import type { ServiceLogger } from './options.js';
 
 /**
@@ -43,12 +44,26 @@ export interface AnchorerOptions {
 /** Tokens of one checkpoint: per tree head (P-256 first), timestamper name -> DER token. */
 export type CheckpointTokens = Array<Map<string, Uint8Array>>;
 
+/** Tokens obtained for a checkpoint's heads, not yet stored (`Anchorer.obtain`). */
+export interface Obtained {
+  readonly tokens: CheckpointTokens;
+  /** Every timestamper gave a token for every head. */
+  readonly complete: boolean;
+  /** Skipped by the interval policy: nothing is to be stored and nothing is pending. */
+  readonly skipped: boolean;
+}
+
 /** Where tokens and the list of incomplete checkpoints live (the service backs it with LogStore meta). */
 export interface AnchorStore {
   /** Tokens stored so far for a checkpoint (empty maps when none). */
   tokens(treeSize: number): Promise<CheckpointTokens>;
   /** Replaces the tokens of a checkpoint and records whether it is complete (durably). */
   saveTokens(treeSize: number, tokens: CheckpointTokens, complete: boolean): Promise<void>;
+  /**
+   * The meta puts that record the tokens of a checkpoint being stored for the first time, so they can be
+   * written in the checkpoint's own atomic batch (LogStore.putCheckpoint).
+   */
+  firstTokenPuts(treeSize: number, tokens: CheckpointTokens, complete: boolean): MetaPut[];
   /** Tree sizes of checkpoints still missing a token. */
   incomplete(): Promise<number[]>;
   /** The signatures of a checkpoint's tree heads (P-256 first). */
@@ -141,13 +156,22 @@ export class Anchorer {
    * @throws AtlogError from the store only (a storage failure).
    */
   async anchor(treeSize: number, signatures: readonly Uint8Array[]): Promise<CheckpointTokens> {
+    const got = await this.obtain(signatures);
+    if (!got.skipped) await this.store.saveTokens(treeSize, got.tokens, got.complete);
+    this.settle(got);
+    return got.tokens;
+  }
+
+  /**
+   * The first half of `anchor`: asks the timestampers for tokens over these head signatures, stores nothing.
+   * The sequencer calls it as soon as a batch's heads are signed, and writes the tokens with the checkpoint
+   * (`tokenPuts`, then `settle`). Never throws.
+   */
+  async obtain(signatures: readonly Uint8Array[]): Promise<Obtained> {
     const tokens: CheckpointTokens = signatures.map(() => new Map());
-    if (this.timestampers.length === 0) return tokens;
+    if (this.timestampers.length === 0) return { tokens, complete: false, skipped: true };
     const now = this.now();
-    if (this.intervalMs > 0 && now - this.lastAttemptAt < this.intervalMs) {
-      this.counters.skipped++;
-      return tokens;
-    }
+    if (this.intervalMs > 0 && now - this.lastAttemptAt < this.intervalMs) return { tokens, complete: false, skipped: true };
     this.lastAttemptAt = now;
     const live = this.timestampers.filter((t) => !this.down.has(t.name));
     await Promise.all(
@@ -158,14 +182,26 @@ export class Anchorer {
         }),
       ),
     );
-    const complete = this.isComplete(tokens);
-    await this.store.saveTokens(treeSize, tokens, complete);
-    if (complete) this.counters.anchored++;
+    return { tokens, complete: this.isComplete(tokens), skipped: false };
+  }
+
+  /** Meta puts recording `got` for a checkpoint stored for the first time (empty when skipped). */
+  tokenPuts(treeSize: number, got: Obtained): MetaPut[] {
+    return got.skipped ? [] : this.store.firstTokenPuts(treeSize, got.tokens, got.complete);
+  }
+
+  /** The second half of `anchor`, once the tokens are stored: counters, and the retry of an incomplete head. */
+  settle(got: Obtained): void {
+    if (this.timestampers.length === 0) return;
+    if (got.skipped) {
+      this.counters.skipped++;
+      return;
+    }
+    if (got.complete) this.counters.anchored++;
     else {
       this.incompleteCount++;
       this.schedule();
     }
-    return tokens;
   }
 
   private schedule(): void {

@@ -2,7 +2,8 @@ import { AtlogError } from '../errors.js';
 import type { PrivateKey } from '../keys/index.js';
 import type { LogStore, MetaPut } from '../log/index.js';
 import { inclusionReceiptIssuer, prepareTreeHead, type SignedTreeHead } from '../receipts/index.js';
-import type { Anchorer, CheckpointTokens } from './anchoring.js';
+import { equalBytes } from '../util/bytes.js';
+import type { Anchorer, CheckpointTokens, Obtained } from './anchoring.js';
 import type { ServiceLogger } from './options.js';
 import type { Policy } from './policy/schema.js';
 import type { CheckedStatement } from './registration.js';
@@ -135,8 +136,11 @@ export class Sequencer {
         // ML-DSA-65 signature in pure JS) is the longest step of stage 2, and only the storing of checkpoints
         // has to follow size order. The rejection, if any, is handled where finish awaits it.
         const signed = this.sign(a.size, a.root);
-        signed.catch(() => undefined);
-        finishing = before.then(() => this.finish(a, signed)).catch((e: unknown) => this.fail(a.ok, e));
+        // Anchoring needs only the signatures, so the TSAs are asked at once too; the tokens are stored with
+        // the checkpoint in one synced write (LogStore.putCheckpoint with meta).
+        const stamped = signed.then((heads) => this.d.anchorer.obtain(heads.map((h) => h.signature)));
+        stamped.catch(() => undefined);
+        finishing = before.then(() => this.finish(a, signed, stamped)).catch((e: unknown) => this.fail(a.ok, e));
       }
       // Entries that arrived while this batch was appended form the next batch at once: under load the
       // write time is the natural batching delay. Wait for the previous batch's stage 2 first (bound: two).
@@ -194,20 +198,41 @@ export class Sequencer {
   }
 
   /**
-   * Stage 2: the signed checkpoint for the batch's size (synced), its anchoring, the proofs, then the
-   * waiters. Nobody is told before the checkpoint covering their entry is on disk.
+   * Stage 2: the signed checkpoint for the batch's size with its first RFC 3161 tokens (one synced write), the
+   * proofs, then the waiters. Nobody is told before the checkpoint covering their entry is on disk.
    */
-  private async finish(a: Appended, signed: Promise<SignedTreeHead[]>): Promise<void> {
-    const heads = await this.seal(a.size, a.root, signed);
+  private async finish(a: Appended, signed: Promise<SignedTreeHead[]>, stamped: Promise<Obtained>): Promise<void> {
+    const proving = this.d.store.inclusionProofs(a.ok.map((_, i) => a.base + i), a.size);
+    proving.catch(() => undefined);
+    const { heads, tokens } = await this.sealAnchored(a.size, signed, stamped);
     this.batches++;
-    const tokens = await this.d.anchorer.anchor(a.size, heads.map((h) => h.signature));
-    const proofs = await this.d.store.inclusionProofs(a.ok.map((_, i) => a.base + i), a.size);
+    const proofs = await proving;
     // The shared parts of the batch's receipts (protected header, tokens, signature) are encoded once.
     const issuers = heads.map((h, k) => inclusionReceiptIssuer(h, { timestamps: tokenList(tokens, k) }));
     a.ok.forEach((p, i) => {
       const receipts = issuers.map((issue) => issue(a.base + i, proofs[i]!));
       p.resolve({ entryId: p.checked.entryId, index: a.base + i, treeSize: a.size, receipts });
     });
+  }
+
+  /**
+   * Stores the heads signed ahead with the tokens obtained for them, unless a checkpoint of this size is stored
+   * already (then that one is anchored the usual way: there are never two checkpoints of a size).
+   */
+  private async sealAnchored(size: number, signed: Promise<SignedTreeHead[]>, stamped: Promise<Obtained>): Promise<{ heads: SignedTreeHead[]; tokens: CheckpointTokens }> {
+    let stored = await this.d.store.checkpoint(size);
+    if (stored === undefined) {
+      const heads = await signed;
+      const got = await stamped;
+      const ours = encodeCheckpoint(heads);
+      stored = await this.d.store.putCheckpoint(size, ours, this.d.anchorer.tokenPuts(size, got));
+      if (equalBytes(stored, ours)) {
+        this.d.anchorer.settle(got);
+        return { heads, tokens: got.tokens };
+      }
+    }
+    const heads = decodeCheckpoint(stored);
+    return { heads, tokens: await this.d.anchorer.anchor(size, heads.map((h) => h.signature)) };
   }
 
   /**

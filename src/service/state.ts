@@ -122,6 +122,12 @@ export function anchorStore(store: LogStore): AnchorStore {
       else if ((await store.getMeta(metaKeys.incomplete(size))) !== undefined) puts.push(textPut(metaKeys.incomplete(size), 'done'));
       await store.putMeta(puts);
     },
+    firstTokenPuts(size, toks, complete) {
+      // A checkpoint stored for the first time has no marker yet: only an incomplete one gets "pending".
+      const puts: MetaPut[] = [{ key: metaKeys.tokens(size), value: cborEncode(toks) }];
+      if (!complete) puts.push(textPut(metaKeys.incomplete(size), 'pending'));
+      return puts;
+    },
     async incomplete() {
       const rows = await store.metaRange('a/inc/');
       return rows.filter((r) => text(r.value) === 'pending').map((r) => Number(r.key.slice('a/inc/'.length)));

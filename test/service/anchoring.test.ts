@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeSignedTreeHead } from '../../src/receipts/index.js';
 import { AtlogError } from '../../src/errors.js';
 import { Anchorer, type AnchorStore, type CheckpointTokens } from '../../src/service/anchoring.js';
+import type { MetaPut } from '../../src/log/index.js';
 import type { Timestamper } from '../../src/tsa/timestamper.js';
 import { cttImprint } from '../../src/tsa/ctt.js';
 import { concatBytes, toHex } from '../../src/util/bytes.js';
@@ -134,6 +135,11 @@ class MemoryAnchorStore implements AnchorStore {
   }
   async saveTokens(size: number, tokens: CheckpointTokens, complete: boolean): Promise<void> {
     this.saved.set(size, { tokens: tokens.map((m) => new Map(m)), complete });
+  }
+  /** No checkpoint store here: the tokens count as written with the checkpoint at once. */
+  firstTokenPuts(size: number, tokens: CheckpointTokens, complete: boolean): MetaPut[] {
+    this.saved.set(size, { tokens: tokens.map((m) => new Map(m)), complete });
+    return [];
   }
   async incomplete(): Promise<number[]> {
     return [...this.saved].filter(([, v]) => !v.complete).map(([k]) => k).sort((x, y) => x - y);
