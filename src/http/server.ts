@@ -46,7 +46,10 @@ export function serviceInput(config: ServeConfig, issuer: string, logger: Servic
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // A deep accept queue (the kernel caps it at net.core.somaxconn): with node's default of 511, hundreds of
+    // agents connecting at once overflow it and the kernel's SYN-ACK retransmissions add a second or more to
+    // their first requests.
+    server.listen({ port, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve(server.address() as AddressInfo);
     });
