@@ -29,6 +29,8 @@ export interface ServeConfig {
   batchSize: number;
   /** Longest time a statement waits for its batch to fill before the batch is sequenced, in ms. */
   batchDelayMs: number;
+  /** Under load, the least time between the starts of two batches that are not full, in ms. */
+  batchIntervalMs: number;
   /** How long POST /entries waits for the receipt before answering 303 instead of 201, in ms. */
   waitLimitMs: number;
   /** Retry-After hint on 303/302/503 answers, in seconds. */
@@ -88,6 +90,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'issuer', flag: 'issuer', env: 'ATLOG_ISSUER', fileKey: 'issuer', kind: 'string', default: undefined, doc: 'service identity (CWT iss of tree heads and receipts); default: the server URL http://HOST:PORT' },
   { key: 'batchSize', flag: 'batch-size', env: 'ATLOG_BATCH_SIZE', fileKey: 'batchSize', kind: 'int', default: SERVICE_DEFAULTS.batch.maxEntries, min: 1, max: 100_000, doc: 'most statements per batch (one signed tree head per batch)' },
   { key: 'batchDelayMs', flag: 'batch-delay', env: 'ATLOG_BATCH_DELAY_MS', fileKey: 'batchDelayMs', kind: 'int', default: SERVICE_DEFAULTS.batch.maxDelayMs, min: 0, max: 60_000, doc: 'ms a statement waits for its batch to fill' },
+  { key: 'batchIntervalMs', flag: 'batch-interval', env: 'ATLOG_BATCH_INTERVAL_MS', fileKey: 'batchIntervalMs', kind: 'int', default: SERVICE_DEFAULTS.batch.minIntervalMs, min: 0, max: 60_000, doc: 'under load, least ms between the starts of two batches (fewer, larger batches)' },
   { key: 'waitLimitMs', flag: 'wait-limit', env: 'ATLOG_WAIT_LIMIT_MS', fileKey: 'waitLimitMs', kind: 'int', default: 2000, min: 0, max: 120_000, doc: 'ms POST /entries waits for the receipt before answering 303' },
   { key: 'retryAfterS', flag: 'retry-after', env: 'ATLOG_RETRY_AFTER_S', fileKey: 'retryAfterS', kind: 'int', default: 1, min: 0, max: 3600, doc: 'Retry-After seconds on 303, 302 and 503' },
   { key: 'rateLimit', flag: 'rate-limit', env: 'ATLOG_RATE_LIMIT', fileKey: 'rateLimit', kind: 'int', default: 200, min: 0, max: 10_000_000, doc: 'requests/s per client address (token bucket); 0 = off' },

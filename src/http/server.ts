@@ -36,7 +36,7 @@ export function serviceInput(config: ServeConfig, issuer: string, logger: Servic
     dataDir: config.dataDir,
     issuer,
     policyFile: config.policy,
-    batch: { maxEntries: config.batchSize, maxDelayMs: config.batchDelayMs },
+    batch: { maxEntries: config.batchSize, maxDelayMs: config.batchDelayMs, minIntervalMs: config.batchIntervalMs },
     anchorIntervalMs: config.tsaIntervalS * 1000,
     logger,
     timestampers,

@@ -80,7 +80,7 @@ export class TransparencyService {
       });
       const sequencer = new Sequencer({
         store, sessions: await SessionCache.open(store), anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256,
-        policy: () => policy.current, maxEntries: o.batch.maxEntries, maxDelayMs: o.batch.maxDelayMs, logger: o.logger,
+        policy: () => policy.current, maxEntries: o.batch.maxEntries, maxDelayMs: o.batch.maxDelayMs, minIntervalMs: o.batch.minIntervalMs, logger: o.logger,
       });
       const s = new TransparencyService(o, store, keys, policy, registry, pool, signer, anchorer, sequencer, new Queries(store, anchorer));
       await s.recover();

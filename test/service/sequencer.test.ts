@@ -242,3 +242,29 @@ describe('session bundle', () => {
     }
   });
 });
+
+describe('batch interval under load', () => {
+  it('a batch that follows another back to back starts minIntervalMs after it; after an idle moment, at once', async () => {
+    const interval = 1500;
+    // Batches of two: the first two registrations fill one at once, the third follows it back to back.
+    const svc = await openService({ batch: { maxEntries: 2, maxDelayMs: 1, minIntervalMs: interval } });
+    try {
+      const agents = Array.from({ length: 5 }, () => new Agent());
+      for (const x of agents) await svc.issuers.add(x.id, x.key.publicKey);
+      await register(svc, agents[0]!.statement(agents[0]!.genesis())); // warms the workers up
+      // Idle: a registration after the previous one finished does not wait for the interval.
+      let t = performance.now();
+      await register(svc, agents[1]!.statement(agents[1]!.genesis()));
+      expect(performance.now() - t).toBeLessThan(interval);
+      // Back to back: three at once make a full batch of two and a batch of one that waits for the interval.
+      t = performance.now();
+      const subs = await Promise.all(agents.slice(2).map((x) => svc.submit(x.statement(x.genesis()))));
+      const done = await Promise.all(subs.map((x) => x.done));
+      const sizes = done.map((d) => d.treeSize).sort((x, y) => x - y);
+      expect(sizes).toEqual([4, 4, 5]);
+      expect(performance.now() - t).toBeGreaterThanOrEqual(interval);
+    } finally {
+      await svc.close();
+    }
+  });
+});
