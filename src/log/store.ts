@@ -422,6 +422,15 @@ export class LogStore {
     return plain(await this.db.get(checkpointKey(size)));
   }
 
+  /** The stored signed tree head with the smallest size >= `size`, or undefined. */
+  async checkpointFrom(size: number): Promise<{ size: number; bytes: Uint8Array } | undefined> {
+    this.live();
+    assertSize(size, 'size');
+    const rows = await this.db.iterator({ gte: checkpointKey(size), lt: Uint8Array.of(PREFIX.checkpoint + 1), limit: 1 }).all();
+    const row = rows[0];
+    return row === undefined ? undefined : { size: readUint(row[0], 1, 8), bytes: plain(row[1]) };
+  }
+
   /** The signed tree head with the largest size, or undefined. */
   async latestCheckpoint(): Promise<{ size: number; bytes: Uint8Array } | undefined> {
     this.live();

@@ -48,20 +48,14 @@ export class Queries {
   async registered(entryId: string): Promise<RegisteredEntry | undefined> {
     const index = await this.entryIndex(entryId);
     if (index === undefined) return undefined;
-    const stored = text(await this.store.getMeta(metaKeys.entry(entryId)));
-    let size = stored === undefined ? undefined : Number(stored);
-    let cp = size === undefined ? undefined : await this.heads(size);
-    if (!cp) {
-      // Registered in a batch whose checkpoint was never stored (a failure after append): use the newest.
-      const latest = await this.store.latestCheckpoint();
-      if (!latest || latest.size <= index) return undefined;
-      size = latest.size;
-      cp = await this.heads(size);
-      if (!cp) return undefined;
-    }
-    const proof = await this.store.inclusionProof(index, size!);
+    // The checkpoint of its batch: the first stored for a size above its index.
+    const found = await this.store.checkpointFrom(index + 1);
+    if (found === undefined) return undefined;
+    const size = found.size;
+    const cp = { heads: decodeCheckpoint(found.bytes), tokens: await this.anchors.tokens(size) };
+    const proof = await this.store.inclusionProof(index, size);
     const receipts = cp.heads.map((h, k) => issueInclusionReceipt(h, index, proof, { timestamps: tokenList(cp.tokens, k) }));
-    return { entryId, index, treeSize: size!, receipts };
+    return { entryId, index, treeSize: size, receipts };
   }
 
   /** The entry (statement with an empty unprotected header) with its receipts under 394. */

@@ -97,17 +97,17 @@ export class TransparencyService {
   /**
    * Crash between append and putCheckpoint: sizes with entries but no checkpoint get one now. The sequencer
    * appends batch N+1 while batch N is still being signed, so up to two batch sizes after the newest
-   * checkpoint may lack one; each entry's `e/` meta names the size of its batch, so those sizes are signed,
-   * oldest first (and always the log's size, whose root is what a verifier sees next).
+   * checkpoint may lack one; the `q/batches` meta, written with every batch, names the last two, so those
+   * sizes are signed, oldest first (and always the log's size, whose root is what a verifier sees next).
    */
   private async recover(): Promise<void> {
     const size = this.store.size;
     if (size > 0 && (await this.store.checkpoint(size)) === undefined) {
       const last = (await this.store.latestCheckpoint())?.size ?? 0;
       const sizes = new Set<number>([size]);
-      for (const h of await this.store.entryHashes(last, size)) {
-        const registeredIn = Number(text(await this.store.getMeta(metaKeys.entry(toHex(h)))));
-        if (Number.isSafeInteger(registeredIn) && registeredIn > last && registeredIn <= size) sizes.add(registeredIn);
+      for (const part of (text(await this.store.getMeta(metaKeys.batches)) ?? '').split(',')) {
+        const s = Number(part);
+        if (Number.isSafeInteger(s) && s > last && s <= size) sizes.add(s);
       }
       for (const s of [...sizes].sort((x, y) => x - y)) {
         if ((await this.store.checkpoint(s)) !== undefined) continue;

@@ -13,14 +13,15 @@ import type { IssuerStore, StoredIssuer } from './issuers.js';
  *   s/tip/<agent>/<session>            JSON LinkState: the session's chain tip
  *   s/idx/<agent>/<session>/<index16>  entry id (hex): the session index, in log order
  *   s/rec/<agent>/<session>/<record>   entry id of the record with that record_id (replay and fork detection)
- *   e/<entryId>                        decimal tree size of the checkpoint the entry was registered in
+ *   q/batches                          the sizes of the last two appended batches, "a,b" (recovery)
  *   o/<operationId>                    entry id of a succeeded operation
  *   a/tok/<size16>                     CBOR [ {tsa name: token} per tree head ]: RFC 3161 tokens
  *   a/inc/<size16>                     present while a checkpoint lacks a token
  *   i/<iss>                            JSON StoredIssuer: admin-managed issuer
  *
  * `<agent>` is URI-component-encoded so a '/' in an agent URI cannot run into the session id; numbers are
- * zero-padded to 16 digits so key order is numeric order.
+ * zero-padded to 16 digits so key order is numeric order. The checkpoint an entry was registered in is the
+ * first one stored for a size above its index (LogStore.checkpointFrom): every batch gets its own, in order.
  *
  * A checkpoint (LogStore.putCheckpoint) is the CBOR array of the encoded signed tree heads of that size, one
  * per service key (P-256 first), each with its root attached and without tokens (tokens come later and a
@@ -38,7 +39,7 @@ export const metaKeys = {
   sessionIndexPrefix: (agentId: string, sessionId: string) => `s/idx/${sess(agentId, sessionId)}/`,
   sessionIndex: (agentId: string, sessionId: string, index: number) => `s/idx/${sess(agentId, sessionId)}/${pad16(index)}`,
   record: (agentId: string, sessionId: string, recordId: string) => `s/rec/${sess(agentId, sessionId)}/${encodeURIComponent(recordId)}`,
-  entry: (entryId: string) => `e/${entryId}`,
+  batches: 'q/batches',
   operation: (operationId: string) => `o/${operationId}`,
   tokens: (size: number) => `a/tok/${pad16(size)}`,
   incomplete: (size: number) => `a/inc/${pad16(size)}`,

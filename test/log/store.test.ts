@@ -245,6 +245,23 @@ describe('LogStore meta and checkpoints', () => {
     expect(b).toEqual(Uint8Array.of(3));
     await store.putCheckpoint(1, Uint8Array.of(7));
     expect(await store.latestCheckpoint()).toEqual({ size: 3, bytes: Uint8Array.of(3) });
+    // The first stored size at or above a size (an entry's batch checkpoint is checkpointFrom(index + 1)).
+    expect(await store.checkpointFrom(0)).toEqual({ size: 1, bytes: Uint8Array.of(7) });
+    expect(await store.checkpointFrom(2)).toEqual({ size: 2, bytes: one });
+    expect(await store.checkpointFrom(3)).toEqual({ size: 3, bytes: Uint8Array.of(3) });
+    expect(await store.checkpointFrom(4)).toBeUndefined();
+    expect(await rejectCode(() => store.checkpointFrom(-1))).toBe('ERR_MERKLE_BAD_SIZE');
+  });
+
+  it('writes meta given with putCheckpoint in its batch, and only when it stores the head', async () => {
+    const { store } = await fresh();
+    await store.append([entryBytes('t', 0)]);
+    await store.putCheckpoint(1, Uint8Array.of(1), [{ key: 'tok/1', value: Uint8Array.of(5) }]);
+    expect(await store.getMeta('tok/1')).toEqual(Uint8Array.of(5));
+    await store.putCheckpoint(1, Uint8Array.of(2), [{ key: 'tok/1', value: Uint8Array.of(6) }, { key: 'other', value: Uint8Array.of(1) }]);
+    expect(await store.getMeta('tok/1')).toEqual(Uint8Array.of(5));
+    expect(await store.getMeta('other')).toBeUndefined();
+    expect(await rejectCode(() => store.putCheckpoint(1, Uint8Array.of(3), [{ key: '', value: Uint8Array.of(1) }]))).toBe('ERR_INVALID_ARGUMENT');
   });
 });
 

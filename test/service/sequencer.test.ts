@@ -184,8 +184,9 @@ describe('durability and restart', () => {
     });
     const ids = entries.map((e) => toHex(entryHash(e)));
     const store = await LogStore.open(join(dataDir, 'log'));
-    await store.append(entries.slice(0, 2), ids.slice(0, 2).map((id) => textPut(metaKeys.entry(id), '3')));
-    await store.append(entries.slice(2), [textPut(metaKeys.entry(ids[2]!), '4')]);
+    // As the sequencer writes them: each batch names itself and the batch before it.
+    await store.append(entries.slice(0, 2), [textPut(metaKeys.batches, '1,3')]);
+    await store.append(entries.slice(2), [textPut(metaKeys.batches, '3,4')]);
     await store.close();
 
     svc = await openService({ dataDir });
