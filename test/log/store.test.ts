@@ -61,6 +61,15 @@ describe('LogStore append and tree', () => {
     const batched = await store.inclusionProofs(many, 20_000);
     for (const [k, i] of many.entries()) expect(batched[k]!.map(toHex)).toEqual((await store.inclusionProof(i, 20_000)).map(toHex));
     expect(await rejectCode(() => store.inclusionProofs([0, 20_000], 20_000))).toBe('ERR_MERKLE_INDEX_OUT_OF_RANGE');
+    // Upper subtree hashes are cached by the reader; what a caller gets is its own copy to change.
+    const first = await store.inclusionProof(5, 20_000);
+    const want = first.map(toHex);
+    for (const h of first) h.fill(0);
+    const fresh5 = await store.inclusionProof(5, 20_000);
+    expect(fresh5.map(toHex)).toEqual(want);
+    expect(verifyInclusion(leafHashes[5]!, 5, 20_000, fresh5, rootFromLeafHashes(leafHashes.slice(0, 20_000)))).toBe(true);
+    for (const p of await store.inclusionProofs([5, 6], 20_000)) for (const h of p) h.fill(0);
+    expect((await store.inclusionProof(5, 20_000)).map(toHex)).toEqual(want);
     expect(toHex(await store.entryHash(12345))).toBe(toHex(sha(entryBytes('tree', 12345))));
     expect(await store.entry(777)).toEqual(entryBytes('tree', 777));
 
