@@ -21,6 +21,13 @@ export interface LoadOptions {
   readonly connections: number;
   /** Per-request timeout in ms (default 30,000): the run fails if a response takes longer. */
   readonly timeoutMs?: number;
+  /**
+   * A request each connection sends once, unmeasured, before the measured requests start (all of them at the
+   * same moment, once every connection has its answer). Without it, connection setup is measured: a busy node
+   * server accepts new connections slowly (about one per event-loop turn), so the first requests of
+   * connections opened while others already load it wait a second or more.
+   */
+  readonly prime?: { readonly method: 'GET'; readonly path: string };
 }
 
 export interface LoadResult {
@@ -135,13 +142,20 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
     const open = Math.min(o.connections, amount);
     if (open === 0) return resolve();
     let closed = 0;
-    t0 = performance.now();
-    for (let c = 0; c < open; c++) {
+    let primed = 0;
+    const starters: Array<() => void> = [];
+    const primeBytes = o.prime === undefined ? undefined : requestBytes({ ...o, ...o.prime, headers: {} }, u.host, undefined);
+    const begin = (): void => {
+      t0 = performance.now();
+      for (const start of starters) start();
+    };
+    const openConnection = (): void => {
       const s = connect({ host: u.hostname, port: Number(u.port), noDelay: true });
       sockets.push(s);
       const parser = new ResponseParser();
       let sentAt = 0;
       let current = -1;
+      let priming = primeBytes !== undefined;
       const send = (): void => {
         if (next >= amount) return void s.end();
         current = next++;
@@ -149,11 +163,14 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
         s.write(requests[current]!);
       };
       s.setTimeout(timeoutMs, () => fail(new Error(`no response within ${timeoutMs} ms`)));
-      s.on('connect', send);
+      s.on('connect', () => {
+        if (priming) s.write(primeBytes!);
+        else send();
+      });
       s.on('error', fail);
       s.on('close', () => {
         if (completed === amount) return;
-        if (current >= 0) return fail(new Error('the server closed a connection with a request outstanding'));
+        if (current >= 0 || priming) return fail(new Error('the server closed a connection with a request outstanding'));
         if (++closed === open) fail(new Error(`every connection closed after ${completed} of ${amount} responses`));
       });
       s.on('data', (chunk: Buffer) => {
@@ -164,6 +181,13 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
           return fail(e as Error);
         }
         for (const code of codes) {
+          if (priming) {
+            if (code >= 400) return fail(new Error(`priming request answered ${code}`));
+            priming = false;
+            starters.push(send);
+            if (++primed === open) begin();
+            continue;
+          }
           if (current < 0) return fail(new Error('response without a request'));
           last = performance.now();
           latencies[completed++] = last - sentAt;
@@ -176,7 +200,9 @@ export async function load(o: LoadOptions): Promise<LoadResult> {
           send();
         }
       });
-    }
+    };
+    for (let c = 0; c < open; c++) openConnection();
+    if (primeBytes === undefined) t0 = performance.now();
   });
   latencies.sort();
   return { statuses, latencies, seconds: (last - t0) / 1000 };
