@@ -21,6 +21,9 @@ import { anchorStore, issuerStore, metaKeys, text } from './state.js';
 import type { CheckpointInfo, OperationInfo, PolicyInfo, RegisteredEntry, ServiceStats, Submission } from './types.js';
 import { VerifyPool } from './verify-pool.js';
 
+/** Largest statement the duplicate check decodes (the CBOR decoder's default limit). */
+const DUPLICATE_CHECK_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
  * The transparency service core (no HTTP): registration, Registration Policy, sequencer, service keys.
  * `src/http` and the CLI drive it; see docs/architecture.md and spec/policy.md.
@@ -185,7 +188,9 @@ export class TransparencyService {
   private async duplicateOf(statement: Uint8Array): Promise<{ dup?: Submission; prepared?: PreparedStatement }> {
     let prepared: PreparedStatement;
     try {
-      prepared = this.registrar.prepare(statement, Number.MAX_SAFE_INTEGER);
+      // Not the policy's limit: a statement registered under a larger earlier limit is still a duplicate. The
+      // decoder's own default (16 MiB) bounds the work.
+      prepared = this.registrar.prepare(statement, DUPLICATE_CHECK_MAX_BYTES);
     } catch {
       return {}; // malformed: the full check reports it properly
     }

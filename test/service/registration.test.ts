@@ -271,6 +271,17 @@ rules:
     const cp = (await svc.latestCheckpoint())!;
     expect(toHex(decodeSignedTreeHead(cp.signedTreeHeads[0]!).protectedHeader.get(HEADER_POLICY_HASH) as Uint8Array)).toBe(hash);
   });
+
+  it('answers a statement registered before as a duplicate even when a new size limit would refuse it now', async () => {
+    // A statement registered before is still answered as a duplicate when a new limit would refuse it now.
+    const small = `version: 1\nmax_statement_bytes: 64\nissuers:\n  - iss: ${alice.id}\n    keys: [{ cose: ${toBase64(exportCoseKey(alice.key.publicKey))} }]\n`;
+    const registered = alice.statement(alice.push(alice.next(toolCall('fetch'))));
+    await register(svc, registered);
+    writeFileSync(policyFile, small);
+    await svc.reloadPolicy();
+    expect((await svc.submit(registered)).duplicate).toBe(true);
+    expect(await codeOf(svc.submit(alice.statement(alice.next(toolCall('other')))))).toBe('ERR_REG_TOO_LARGE');
+  });
 });
 
 describe('Hash Envelope AAT records when the policy accepts them', () => {
