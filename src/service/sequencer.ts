@@ -156,8 +156,9 @@ export class Sequencer {
         stamped.catch(() => undefined);
         finishing = before.then(() => this.finish(a, signed, stamped)).catch((e: unknown) => this.fail(a.ok, e));
       }
-      // Entries that arrived while this batch was appended form the next batch at once: under load the
-      // write time is the natural batching delay. Wait for the previous batch's stage 2 first (bound: two).
+      // Entries that arrived while this batch was appended form the next batch (no sooner than minIntervalMs
+      // after this one started): under load the write time is the natural batching delay. Wait for the previous
+      // batch's stage 2 first (bound: two).
       await before;
     }
   }
