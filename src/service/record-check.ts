@@ -9,29 +9,30 @@ import { equalBytes, toHex } from '../util/bytes.js';
  * the signature check (verify-worker.ts) and the registrar runs it inline when there are no workers.
  */
 
-/** The outcome without the record itself: what a worker sends back (the caller parses the valid payload again). */
+/**
+ * The outcome, plain data for a worker's answer (structured clone). It carries no record: the caller parses a
+ * valid payload again with `parsePayload`, which cannot fail then.
+ */
 export type RecordVerdict =
   | { readonly ok: true; readonly hash: string }
   | { readonly ok: false; readonly reason: 'invalid_record' | 'not_canonical'; readonly message: string; readonly errors?: unknown };
 
-export type RecordCheck = Exclude<RecordVerdict, { ok: true }> | { readonly ok: true; readonly record: AatRecord; readonly hash: string };
-
-/** The verdict of a check, for the wire (structured clone of plain data only). */
-export function verdictOf(c: RecordCheck): RecordVerdict {
-  return c.ok ? { ok: true, hash: c.hash } : c;
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The JSON value of a UTF-8 payload. @throws TypeError or SyntaxError when it is not UTF-8 JSON. */
+export function parsePayload(payload: Uint8Array): unknown {
+  return JSON.parse(utf8.decode(payload));
+}
+
 /**
- * Checks `payload` as an AAT record (`draft` 1 requires record_phase). On success returns the record and its
- * record hash: SHA-256 over the JCS form of the record minus a detached `batch` member (aat/hash.ts), which
- * for a record without one is the payload itself, just checked to be canonical.
+ * Checks `payload` as an AAT record (`draft` 1 requires record_phase). On success returns its record hash:
+ * SHA-256 over the JCS form of the record minus a detached `batch` member (aat/hash.ts), which for a record
+ * without one is the payload itself, just checked to be canonical.
  */
-export function checkRecordPayload(payload: Uint8Array, draft: 0 | 1): RecordCheck {
+export function checkRecordPayload(payload: Uint8Array, draft: 0 | 1): RecordVerdict {
   let json: unknown;
   try {
-    json = JSON.parse(utf8.decode(payload));
+    json = parsePayload(payload);
   } catch {
     return { ok: false, reason: 'invalid_record', message: 'payload is not UTF-8 JSON' };
   }
@@ -47,5 +48,5 @@ export function checkRecordPayload(payload: Uint8Array, draft: 0 | 1): RecordChe
   if (!equalBytes(canonicalBytes(record), payload)) {
     return { ok: false, reason: 'not_canonical', message: 'payload is not the RFC 8785 canonical form of the record' };
   }
-  return { ok: true, record, hash: 'batch' in record ? recordHash(record) : toHex(sha256(payload)) };
+  return { ok: true, hash: 'batch' in record ? recordHash(record) : toHex(sha256(payload)) };
 }

@@ -8,10 +8,8 @@ import { toHex } from '../util/bytes.js';
 import type { IssuerRegistry } from './issuers.js';
 import type { Policy } from './policy/schema.js';
 import { evaluateRules } from './policy/rules.js';
-import type { RecordVerdict } from './record-check.js';
+import { parsePayload, type RecordVerdict } from './record-check.js';
 import type { VerifyPool } from './verify-pool.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The checks of a registration that do not depend on log order (spec/policy.md "Registration"), in this
@@ -148,7 +146,7 @@ export class Registrar {
     if (verdict === undefined) throw new AtlogError('ERR_SERVICE_INTERNAL', 'the AAT record check did not run');
     if (!verdict.ok) throw rejected(verdict.reason, verdict.message, { iss: st.iss, ...(verdict.errors === undefined ? {} : { errors: verdict.errors }) });
     // Valid and canonical JSON (checked in the pool), so this parse cannot fail and gives the validated record.
-    const record = JSON.parse(utf8.decode(payload)) as AatRecord;
+    const record = parsePayload(payload) as AatRecord;
     if (st.iss !== record.agent_id) {
       throw rejected('iss_mismatch', `CWT iss ${st.iss} is not the record's agent_id ${record.agent_id}`, { iss: st.iss });
     }

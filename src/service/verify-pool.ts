@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { algById } from '../cose/algorithms.js';
 import { AtlogError } from '../errors.js';
 import { exportCoseKey, type PublicKey } from '../keys/index.js';
-import { checkRecordPayload, verdictOf, type RecordVerdict } from './record-check.js';
+import { checkRecordPayload, type RecordVerdict } from './record-check.js';
 import type { VerifyRequest, VerifyResponse } from './verify-worker.js';
 import { spawnWorker } from './worker-spawn.js';
 
@@ -83,7 +83,7 @@ export class VerifyPool {
     if (this.size === 0 || (this.inlineFast && !isSlowAlg(alg))) {
       const ok = key.verify(tbs, sig, alg);
       if (!ok || record === undefined) return { ok };
-      return { ok, record: verdictOf(checkRecordPayload(tbs.subarray(tbs.length - record.payloadLength), record.draft)) };
+      return { ok, record: checkRecordPayload(tbs.subarray(tbs.length - record.payloadLength), record.draft) };
     }
     if (this.closed) throw new AtlogError('ERR_SERVICE_CLOSED', 'verification pool is closed');
     const worker = this.worker();

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { importCoseKey, type PrivateKey, type PublicKey } from '../keys/index.js';
 import { toHex } from '../util/bytes.js';
-import { checkRecordPayload, verdictOf, type RecordVerdict } from './record-check.js';
+import { checkRecordPayload, type RecordVerdict } from './record-check.js';
 
 /**
  * Worker thread of the signature-check pool (verify-pool.ts). Receives arrays of `{ id, key, buf, tbsLength, alg }` where
@@ -52,7 +52,7 @@ parentPort?.on('message', (ms: VerifyRequest[]) => {
       const ok = pub.verify(new Uint8Array(m.buf, 0, m.tbsLength), new Uint8Array(m.buf, m.tbsLength), m.alg);
       if (ok && m.record !== undefined) {
         const payload = new Uint8Array(m.buf, m.tbsLength - m.record.payloadLength, m.record.payloadLength);
-        replies.push({ id: m.id, ok, record: verdictOf(checkRecordPayload(payload, m.record.draft)) });
+        replies.push({ id: m.id, ok, record: checkRecordPayload(payload, m.record.draft) });
       } else {
         replies.push({ id: m.id, ok });
       }
