@@ -113,22 +113,23 @@ export function anchorStore(store: LogStore): AnchorStore {
       throw corrupt(`tokens of checkpoint ${size}`, e);
     }
   };
+  // The marker is written only for checkpoints that were ever incomplete, so a healthy TSA adds no marker rows
+  // at all; a checkpoint stored for the first time has none yet.
+  const firstTokenPuts = (size: number, toks: CheckpointTokens, complete: boolean): MetaPut[] => {
+    const puts: MetaPut[] = [{ key: metaKeys.tokens(size), value: cborEncode(toks) }];
+    if (!complete) puts.push(textPut(metaKeys.incomplete(size), 'pending'));
+    return puts;
+  };
   return {
     tokens,
     async saveTokens(size, toks, complete) {
-      const puts: MetaPut[] = [{ key: metaKeys.tokens(size), value: cborEncode(toks) }];
-      // The marker is written only for checkpoints that were ever incomplete (meta has no delete, so a
-      // completed one is overwritten with "done"), so a healthy TSA adds no marker rows at all.
-      if (!complete) puts.push(textPut(metaKeys.incomplete(size), 'pending'));
-      else if ((await store.getMeta(metaKeys.incomplete(size))) !== undefined) puts.push(textPut(metaKeys.incomplete(size), 'done'));
+      // A completed checkpoint that was incomplete before has its marker overwritten with "done" (meta has no
+      // delete).
+      const puts = firstTokenPuts(size, toks, complete);
+      if (complete && (await store.getMeta(metaKeys.incomplete(size))) !== undefined) puts.push(textPut(metaKeys.incomplete(size), 'done'));
       await store.putMeta(puts);
     },
-    firstTokenPuts(size, toks, complete) {
-      // A checkpoint stored for the first time has no marker yet: only an incomplete one gets "pending".
-      const puts: MetaPut[] = [{ key: metaKeys.tokens(size), value: cborEncode(toks) }];
-      if (!complete) puts.push(textPut(metaKeys.incomplete(size), 'pending'));
-      return puts;
-    },
+    firstTokenPuts,
     async incomplete() {
       const rows = await store.metaRange('a/inc/');
       return rows.filter((r) => text(r.value) === 'pending').map((r) => Number(r.key.slice('a/inc/'.length)));
