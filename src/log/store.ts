@@ -426,17 +426,18 @@ export class LogStore {
   async checkpointFrom(size: number): Promise<{ size: number; bytes: Uint8Array } | undefined> {
     this.live();
     assertSize(size, 'size');
-    const rows = await this.db.iterator({ gte: checkpointKey(size), lt: Uint8Array.of(PREFIX.checkpoint + 1), limit: 1 }).all();
-    const row = rows[0];
-    return row === undefined ? undefined : { size: readUint(row[0], 1, 8), bytes: plain(row[1]) };
+    return this.firstCheckpoint({ gte: checkpointKey(size), lt: Uint8Array.of(PREFIX.checkpoint + 1) });
   }
 
   /** The signed tree head with the largest size, or undefined. */
   async latestCheckpoint(): Promise<{ size: number; bytes: Uint8Array } | undefined> {
     this.live();
-    const rows = await this.db
-      .iterator({ gte: checkpointKey(0), lt: Uint8Array.of(PREFIX.checkpoint + 1), reverse: true, limit: 1 })
-      .all();
+    return this.firstCheckpoint({ gte: checkpointKey(0), lt: Uint8Array.of(PREFIX.checkpoint + 1), reverse: true });
+  }
+
+  /** The first checkpoint record of an iterator range, with its size. */
+  private async firstCheckpoint(range: { gte: Uint8Array; lt: Uint8Array; reverse?: boolean }): Promise<{ size: number; bytes: Uint8Array } | undefined> {
+    const rows = await this.db.iterator({ ...range, limit: 1 }).all();
     const row = rows[0];
     return row === undefined ? undefined : { size: readUint(row[0], 1, 8), bytes: plain(row[1]) };
   }

@@ -8,6 +8,17 @@ import type { Anchorer, CheckpointTokens } from './anchoring.js';
 import { anchorStore, decodeCheckpoint, metaKeys, text, tokenList } from './state.js';
 import type { CheckpointInfo, RegisteredEntry } from './types.js';
 
+/** A checkpoint's tree heads (P-256 first) and their tokens. */
+interface Heads {
+  heads: SignedTreeHead[];
+  tokens: CheckpointTokens;
+}
+
+/** Inclusion receipts of entry `index`, one per tree head of `cp`, with its tokens. */
+function inclusionReceipts(cp: Heads, index: number, proof: Uint8Array[]): Uint8Array[] {
+  return cp.heads.map((h, k) => issueInclusionReceipt(h, index, proof, { timestamps: tokenList(cp.tokens, k) }));
+}
+
 /**
  * Read-side queries over the log: receipts, Transparent Statements, checkpoints, consistency and sessions.
  *
@@ -26,10 +37,14 @@ export class Queries {
     this.anchors = anchorStore(store);
   }
 
-  private async heads(size: number): Promise<{ heads: SignedTreeHead[]; tokens: CheckpointTokens } | undefined> {
-    const cp = await this.store.checkpoint(size);
-    if (cp === undefined) return undefined;
-    return { heads: decodeCheckpoint(cp), tokens: await this.anchors.tokens(size) };
+  /** A stored checkpoint's tree heads with the RFC 3161 tokens stored for it. */
+  private async withTokens(cp: { size: number; bytes: Uint8Array }): Promise<Heads> {
+    return { heads: decodeCheckpoint(cp.bytes), tokens: await this.anchors.tokens(cp.size) };
+  }
+
+  private async heads(size: number): Promise<Heads | undefined> {
+    const bytes = await this.store.checkpoint(size);
+    return bytes === undefined ? undefined : this.withTokens({ size, bytes });
   }
 
   /** Index of an entry id (64 lowercase hex), or undefined for an unknown or malformed id. */
@@ -51,11 +66,8 @@ export class Queries {
     // The checkpoint of its batch: the first stored for a size above its index.
     const found = await this.store.checkpointFrom(index + 1);
     if (found === undefined) return undefined;
-    const size = found.size;
-    const cp = { heads: decodeCheckpoint(found.bytes), tokens: await this.anchors.tokens(size) };
-    const proof = await this.store.inclusionProof(index, size);
-    const receipts = cp.heads.map((h, k) => issueInclusionReceipt(h, index, proof, { timestamps: tokenList(cp.tokens, k) }));
-    return { entryId, index, treeSize: size, receipts };
+    const proof = await this.store.inclusionProof(index, found.size);
+    return { entryId, index, treeSize: found.size, receipts: inclusionReceipts(await this.withTokens(found), index, proof) };
   }
 
   /** The entry (statement with an empty unprotected header) with its receipts under 394. */
@@ -112,14 +124,13 @@ export class Queries {
     const ids = await this.sessionEntries(agentId, sessionId);
     const latest = await this.store.latestCheckpoint();
     if (ids.length === 0 || !latest) return undefined;
-    const cp = (await this.heads(latest.size))!;
+    const cp = await this.withTokens(latest);
     const statements: Uint8Array[] = [];
     for (const id of ids) {
       const index = await this.entryIndex(id);
       if (index === undefined || index >= latest.size) continue;
       const proof = await this.store.inclusionProof(index, latest.size);
-      const receipts = cp.heads.map((h, k) => issueInclusionReceipt(h, index, proof, { timestamps: tokenList(cp.tokens, k) }));
-      statements.push(toTransparentStatement(await this.store.entry(index), receipts));
+      statements.push(toTransparentStatement(await this.store.entry(index), inclusionReceipts(cp, index, proof)));
     }
     if (statements.length === 0) return undefined;
     const checkpoint = encodeSignedTreeHead(cp.heads[0]!, { attachRoot: true });
