@@ -8,10 +8,6 @@ type Db = ClassicLevel<Uint8Array, Uint8Array>;
 const H = 32;
 
 /**
- * Batched reads of stored hashes: any complete subtree (for src/merkle's NodeBatchReader) or entry hashes by
- * index. One `getMany` per call, each tile fetched once however many nodes it serves.
- */
-/**
  * Complete subtrees of this level and above are kept once computed: there are few of them (n / 2^8), every
  * proof's upper path goes through them, and a complete subtree inside the committed tree never changes.
  */
@@ -22,6 +18,11 @@ const CACHE_LIMIT = 1 << 16;
 /** Reads of at most this many tiles are synchronous (see `fetch`). */
 const SYNC_READ_MAX = 8;
 
+/**
+ * Batched reads of stored hashes: any complete subtree (for src/merkle's NodeBatchReader) or entry hashes by
+ * index. One read per call (synchronous for a few tiles, else one `getMany`), each tile fetched once however
+ * many nodes it serves.
+ */
 export class TileReader {
   private readonly cache = new Map<string, Uint8Array>();
 
