@@ -1,9 +1,12 @@
+import type { AtlogErrorCode } from './error-codes.js';
+
 /**
  * The one error class of atlog. Every failure that crosses a module boundary is an AtlogError with a stable
  * `code` (tests assert codes, never messages) and, where useful, `details` with the evidence.
- * The HTTP layer maps codes to status and problem details in one place (src/http/problems.ts).
+ * Codes, their meanings and their HTTP status are one table (src/error-codes.ts); the HTTP layer turns them
+ * into problem details in one place (src/http/problems.ts).
  */
-export type AtlogErrorCode = `ERR_${Uppercase<string>}`;
+export type { AtlogErrorCode } from './error-codes.js';
 
 export class AtlogError extends Error {
   override readonly name = 'AtlogError';

@@ -1,5 +1,5 @@
 import { Tag } from 'cbor-x';
-import { AtlogError } from '../errors.js';
+import { AtlogError, type AtlogErrorCode } from '../errors.js';
 
 /** Limits for the strict decoder. */
 export interface CborDecodeOptions {
@@ -13,8 +13,8 @@ const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_DEPTH = 64;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function fail(code: `ERR_CBOR_${string}`, message: string, offset: number): never {
-  throw new AtlogError(code as `ERR_${Uppercase<string>}`, `${message} at byte ${offset}`, { details: { offset } });
+function fail(code: Extract<AtlogErrorCode, `ERR_CBOR_${string}`>, message: string, offset: number): never {
+  throw new AtlogError(code, `${message} at byte ${offset}`, { details: { offset } });
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { cborEncode } from '../cose/cbor.js';
-import { AtlogError, isAtlogError } from '../errors.js';
+import { ERROR_CODES, type HttpProblem } from '../error-codes.js';
+import { AtlogError, isAtlogError, type AtlogErrorCode } from '../errors.js';
 import { MT_PROBLEM_CBOR, MT_PROBLEM_JSON, prefersJson } from './media.js';
 
 /**
- * THE one place that maps AtlogError codes to HTTP status and problem details (docs/architecture.md).
+ * THE one place that turns errors into HTTP problem details (docs/architecture.md). Each code's status and
+ * title come from the code table (src/error-codes.ts); a code without one is a 500.
  *
  * Bodies are RFC 9290 concise problem details in CBOR (`{-1: title, -2: detail}`), or RFC 9457
  * problem+json when the client's Accept prefers JSON. atlog adds one custom problem detail entry (RFC 9290
@@ -21,78 +23,40 @@ export interface Problem {
   status: number;
   title: string;
   detail: string;
-  /** Stable atlog error code (ERR_*). */
-  code: string;
+  /** Stable atlog error code. */
+  code: AtlogErrorCode;
   /** Seconds for a Retry-After header (429, 503). */
   retryAfter?: number;
   /** Extra string fields for the extension map (e.g. the policy rule that rejected a statement). */
   extra?: Record<string, string>;
 }
 
-type Row = readonly [status: number, title: string];
-
-/** Exact codes. Titles of SCRAPI -11 are used verbatim where the draft defines one. */
-const BY_CODE: Readonly<Record<string, Row>> = {
-  ERR_REG_MALFORMED: [400, 'Malformed request'],
-  ERR_REG_BAD_ALG: [400, 'Bad Signature Algorithm'],
-  ERR_REG_CONFIRMATION_MISSING: [400, 'Confirmation Missing'],
-  ERR_REG_PAYLOAD_MISSING: [400, 'Payload Missing'],
-  ERR_REG_REJECTED: [400, 'Rejected'],
-  ERR_REG_TOO_LARGE: [413, 'Payload Too Large'],
-  ERR_LOG_PUSHBACK: [503, 'Service Unavailable'],
-  ERR_COSE_UNKNOWN_ALG: [400, 'Bad Signature Algorithm'],
-  // The statement parser's codes, in case the service passes them through unwrapped.
-  ERR_STATEMENT_MISSING_ALG: [400, 'Bad Signature Algorithm'],
-  ERR_STATEMENT_MISSING_KID: [400, 'Confirmation Missing'],
-  ERR_STATEMENT_PAYLOAD_MISSING: [400, 'Payload Missing'],
-  ERR_HTTP_MALFORMED: [400, 'Malformed request'],
-  ERR_HTTP_INVALID_LOCATOR: [400, 'Invalid locator'],
-  ERR_HTTP_OPERATION_NOT_FOUND: [404, 'Operation Not Found'],
-  ERR_HTTP_NOT_FOUND: [404, 'Not Found'],
-  ERR_HTTP_NO_SUCH_KEY: [404, 'No such key'],
-  ERR_HTTP_RATE_LIMITED: [429, 'Too Many Requests'],
-  ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: [415, 'Unsupported Media Type'],
-  ERR_HTTP_BODY_TOO_LARGE: [413, 'Payload Too Large'],
-  ERR_HTTP_UNAUTHORIZED: [401, 'Unauthorized'],
-  ERR_HTTP_SHUTTING_DOWN: [503, 'Service Unavailable'],
-  ERR_SERVICE_CLOSED: [503, 'Service Unavailable'],
-};
-
-/** Code prefixes: malformed client input from the pure core, or policy refusals not wrapped by the service. */
-const BY_PREFIX: readonly (readonly [string, Row])[] = [
-  ['ERR_CBOR_', [400, 'Malformed request']],
-  ['ERR_COSE_', [400, 'Malformed request']],
-  ['ERR_STATEMENT_', [400, 'Malformed request']],
-  ['ERR_MERKLE_', [400, 'Malformed request']],
-  ['ERR_INVALID_', [400, 'Malformed request']],
-  ['ERR_KEY_', [400, 'Malformed request']],
-  ['ERR_AAT_', [400, 'Rejected']],
-  ['ERR_POLICY_', [400, 'Rejected']],
-  ['ERR_ISSUER_NOT_FOUND', [404, 'Not Found']],
-];
-
 /**
  * Refinements by `details.reason` where SCRAPI has a more precise title than the code's: a statement without
  * a kid lacks the "proof of possession" binding (Confirmation Missing); a header alg that does not fit the
  * issuer's key is an algorithm problem, not a policy one.
  */
-const BY_REASON: Readonly<Record<string, Row>> = {
+const BY_REASON: Readonly<Record<string, HttpProblem>> = {
   no_kid: [400, 'Confirmation Missing'],
   ERR_STATEMENT_MISSING_KID: [400, 'Confirmation Missing'],
   ERR_STATEMENT_PAYLOAD_MISSING: [400, 'Payload Missing'],
   alg_key_mismatch: [400, 'Bad Signature Algorithm'],
 };
 
-const INTERNAL: Row = [500, 'Internal Server Error'];
+const INTERNAL: Problem = { status: 500, title: 'Internal Server Error', detail: 'internal error', code: 'ERR_INTERNAL' };
 
-function row(code: string, reason: unknown): Row | undefined {
-  if (code.startsWith('ERR_REG_') && typeof reason === 'string' && BY_REASON[reason]) return BY_REASON[reason];
-  return BY_CODE[code] ?? BY_PREFIX.find(([p]) => code.startsWith(p))?.[1];
+function row(code: AtlogErrorCode, reason: unknown): HttpProblem | undefined {
+  if (code.startsWith('ERR_REG_') && typeof reason === 'string' && Object.hasOwn(BY_REASON, reason)) return BY_REASON[reason];
+  // hasOwn: a code cast from elsewhere must not find Object.prototype members.
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code].http : undefined;
 }
 
-/** A problem for an AtlogError of the HTTP layer itself. */
-export function httpError(code: `ERR_HTTP_${string}`, detail: string): AtlogError {
-  return new AtlogError(code as `ERR_${Uppercase<string>}`, detail);
+/**
+ * An AtlogError of the HTTP layer itself.
+ * @param retryAfter seconds for Retry-After, where the caller knows better than the configured default (429).
+ */
+export function httpError(code: Extract<AtlogErrorCode, `ERR_HTTP_${string}`>, detail: string, retryAfter?: number): AtlogError {
+  return new AtlogError(code, detail, retryAfter === undefined ? {} : { details: { retryAfter } });
 }
 
 /**
@@ -109,10 +73,10 @@ export function toProblem(err: unknown, retryAfterS: number): Problem {
         ? { status: 413, title: 'Payload Too Large', detail: 'request body too large', code: 'ERR_HTTP_BODY_TOO_LARGE' }
         : { status: 400, title: 'Malformed request', detail: 'the request could not be parsed', code: 'ERR_HTTP_MALFORMED' };
     }
-    return { status: INTERNAL[0], title: INTERNAL[1], detail: 'internal error', code: 'ERR_INTERNAL' };
+    return { ...INTERNAL };
   }
   const r = row(err.code, err.details?.reason);
-  if (r === undefined) return { status: INTERNAL[0], title: INTERNAL[1], detail: 'internal error', code: 'ERR_INTERNAL' };
+  if (r === undefined) return { ...INTERNAL };
   const extra: Record<string, string> = {};
   for (const k of ['reason', 'rule', 'field']) {
     const v = err.details?.[k];

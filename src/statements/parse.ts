@@ -4,7 +4,7 @@ import {
   HEADER_PAYLOAD_LOCATION, HEADER_PREIMAGE_CONTENT_TYPE, HEADER_X5CHAIN, HEADER_X5T,
 } from '../cose/labels.js';
 import { decodeSign1, type Sign1 } from '../cose/sign1.js';
-import { AtlogError } from '../errors.js';
+import { AtlogError, type AtlogErrorCode } from '../errors.js';
 import { normalizeCwtClaims, type CwtClaims } from './cwt.js';
 
 /** RFC 9995 Hash Envelope parameters read from a protected header. */
@@ -35,8 +35,8 @@ export interface ParseStatementOptions {
   allowDetached?: boolean;
 }
 
-function fail(code: `ERR_STATEMENT_${string}`, msg: string): never {
-  throw new AtlogError(code as `ERR_${Uppercase<string>}`, msg);
+function fail(code: Extract<AtlogErrorCode, `ERR_STATEMENT_${string}`>, msg: string): never {
+  throw new AtlogError(code, msg);
 }
 
 /**

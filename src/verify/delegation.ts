@@ -1,4 +1,5 @@
 import { verifyDelegationChain } from '../aat/index.js';
+import { delegationBreakCode } from './codes.js';
 import { ReportBuilder, type VerificationReport } from './report.js';
 import { verifySessionBundle, type BundleVerifyOptions, type SessionReport } from './session.js';
 
@@ -34,7 +35,7 @@ export async function verifyDelegation(
   if (res.valid) b.pass('delegation.chain', `${res.chain.join(' -> ')} (${sessions.length} session(s))`);
   else {
     const br = res.firstBreak!;
-    b.fail(`bundle[${br.session}].delegated_by`, `ERR_DELEGATION_${br.kind.toUpperCase()}`, br.detail);
+    b.fail(`bundle[${br.session}].delegated_by`, delegationBreakCode(br.kind), br.detail);
   }
   return { ...b.build(), sessions, chain: res.chain };
 }

@@ -1,4 +1,4 @@
-import { isAtlogError } from '../errors.js';
+import { isAtlogError, type AtlogErrorCode } from '../errors.js';
 
 /**
  * The verifier's report (docs/auditor.md): every check it ran, in order, and the first failure. `valid` is true
@@ -13,8 +13,8 @@ export interface Check {
 }
 
 export interface Failure {
-  /** An `ERR_*` code (docs/auditor.md lists them). */
-  code: string;
+  /** The failing check's code (src/error-codes.ts; docs/auditor.md explains them). */
+  code: AtlogErrorCode;
   detail: string;
 }
 
@@ -33,7 +33,7 @@ export class ReportBuilder {
     this.checks.push({ name, ok: true, detail });
   }
 
-  fail(name: string, code: string, detail: string): void {
+  fail(name: string, code: AtlogErrorCode, detail: string): void {
     this.checks.push({ name, ok: false, detail: `${code}: ${detail}` });
     this.failure ??= { code, detail: `${name}: ${detail}` };
   }

@@ -4,6 +4,7 @@ import { verifyChain, type AatRecord, type ChainOptions } from '../aat/index.js'
 import { verifySignedTreeHead, type DecodedTreeHead } from '../receipts/index.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 import { decodeBundle, type SessionBundle } from './bundle-format.js';
+import { chainBreakCode } from './codes.js';
 import { ReportBuilder, type VerificationReport } from './report.js';
 import { verifyTransparentStatement, type VerifyStatementOptions } from './statement.js';
 
@@ -91,7 +92,7 @@ export async function verifySessionBundle(bytes: Uint8Array, o: BundleVerifyOpti
     if (c.valid) b.pass('session.chain', `${c.verified} record(s) chain from genesis without a break`);
     else {
       const br = c.firstBreak!;
-      b.fail('session.chain', `ERR_AAT_CHAIN_${br.kind.toUpperCase()}`, `record ${br.index}${br.recordId ? ` (${br.recordId})` : ''}: ${br.detail}`);
+      b.fail('session.chain', chainBreakCode(br.kind), `record ${br.index}${br.recordId ? ` (${br.recordId})` : ''}: ${br.detail}`);
     }
   } else b.fail('session.chain', 'ERR_BUNDLE_RECORD_UNAVAILABLE', 'not every record could be read, so the chain cannot be checked');
   return { ...out, ...b.build() };

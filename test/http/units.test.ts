@@ -10,7 +10,6 @@ describe('problems.ts mapping', () => {
   it.each([
     ['ERR_REG_MALFORMED', 400, 'Malformed request'],
     ['ERR_REG_BAD_ALG', 400, 'Bad Signature Algorithm'],
-    ['ERR_REG_CONFIRMATION_MISSING', 400, 'Confirmation Missing'],
     ['ERR_REG_PAYLOAD_MISSING', 400, 'Payload Missing'],
     ['ERR_REG_REJECTED', 400, 'Rejected'],
     ['ERR_REG_TOO_LARGE', 413, 'Payload Too Large'],

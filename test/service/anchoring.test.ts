@@ -19,7 +19,7 @@ class FakeTsa implements Timestamper {
   constructor(readonly name: string) {}
   timestamp(imprint: Uint8Array): Promise<Uint8Array> {
     this.calls++;
-    if (this.mode === 'down') return Promise.reject(new AtlogError('ERR_TSA_UNAVAILABLE', 'down'));
+    if (this.mode === 'down') return Promise.reject(new AtlogError('ERR_TSA_UNREACHABLE', 'down'));
     if (this.mode === 'hang') return new Promise(() => {});
     return Promise.resolve(concatBytes(PREFIX, imprint));
   }

@@ -130,7 +130,7 @@ describe('ReportBuilder fails closed', () => {
     b.run('a', () => {
       throw new TypeError('boom');
     }, () => '');
-    b.fail('b', 'ERR_OTHER', 'later');
+    b.fail('b', 'ERR_VERIFY_SPLIT_VIEW', 'later');
     expect(b.build()).toMatchObject({ valid: false, failure: { code: 'ERR_VERIFY_INTERNAL' } });
   });
   it('an included invalid sub-report without a failure is still a failure', () => {
