@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request, Response } from 'express';
 import { cborEncode } from '../cose/cbor.js';
 import { ERROR_CODES, type HttpProblem } from '../error-codes.js';
 import { AtlogError, isAtlogError, type AtlogErrorCode } from '../errors.js';
@@ -107,24 +106,11 @@ export function problemJson(p: Problem): string {
   return JSON.stringify({ type: 'about:blank', title: p.title, status: p.status, detail: p.detail, code: p.code, ...p.extra });
 }
 
-/** Sends `p` in the representation the client prefers, with Retry-After when set. */
-export function sendProblem(req: Request, res: Response, p: Problem): void {
-  if (res.headersSent) return;
-  res.status(p.status);
-  if (p.retryAfter !== undefined) res.setHeader('Retry-After', String(p.retryAfter));
-  res.setHeader('Cache-Control', 'no-store');
-  if (prefersJson(req.headers.accept)) {
-    res.type(MT_PROBLEM_JSON).send(problemJson(p));
-  } else {
-    res.type(MT_PROBLEM_CBOR).send(Buffer.from(problemCbor(p)));
-  }
-}
-
 /**
- * sendProblem for the lean POST /entries path (fast-entries.ts), on node's own request and response: the same
- * status, headers and body bytes as sendProblem through express.
+ * Sends `p` in the representation the client prefers, with Retry-After when set: the one problem writer, on
+ * node's own request and response (express's extend them), so both request paths answer the same bytes.
  */
-export function writeProblem(req: IncomingMessage, res: ServerResponse, p: Problem): void {
+export function sendProblem(req: IncomingMessage, res: ServerResponse, p: Problem): void {
   if (res.headersSent) return;
   res.statusCode = p.status;
   if (p.retryAfter !== undefined) res.setHeader('Retry-After', String(p.retryAfter));

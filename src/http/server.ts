@@ -4,12 +4,10 @@ import type { ServeConfig } from '../config/options.js';
 import type { ServiceLogger, ServiceOptionsInput } from '../service/options.js';
 import { createTimestampers, createTsaRouter, type Timestamper, type Timestampers } from '../tsa/index.js';
 import { toBase64Url } from '../util/bytes.js';
-import { createApp } from './app.js';
+import { createRequestListener } from './app.js';
 import type { HttpContext } from './context.js';
-import { leanEntries } from './fast-entries.js';
 import { createMetrics } from './metrics.js';
 import type { ServicePort } from './port.js';
-import { RateLimiter } from './rate-limit.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -87,10 +85,8 @@ export async function startServer(config: ServeConfig, open: OpenService, logger
   }
   const metrics = createMetrics(service);
   const ctx: HttpContext = { service, settings: config, metrics, logger, issuer, closing: false, ...(tsa.embedded ? { tsaRouter: createTsaRouter(tsa.embedded) } : {}) };
-  const limiter = new RateLimiter(config.rateLimit, config.rateBurst);
-  const app = createApp(ctx, limiter);
   server.removeAllListeners('request');
-  server.on('request', leanEntries(ctx, limiter, app));
+  server.on('request', createRequestListener(ctx));
 
   const keys = (await service.serviceKeys()).map((k) => ({ kid: toBase64Url(k.kid), alg: k.alg }));
   logger.info({ url, port: addr.port, issuer, dataDir: config.dataDir, keys }, 'listening');

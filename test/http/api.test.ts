@@ -73,6 +73,17 @@ describe('SCRAPI resources on a real server', () => {
     expect(await treeSize(url)).toBe(size);
   });
 
+  it('POST /entries/ (trailing slash) registers like POST /entries', async () => {
+    const { bytes } = aatStatement(agent);
+    const a = await call(`${url}/entries/`, { method: 'POST', headers: { 'Content-Type': COSE }, body: bytes });
+    expect(a.status).toBe(201);
+    const entry = (a.headers.get('location') ?? '').slice('/entries/'.length);
+    expect(verifyReceipt(a.body, { entryHash: fromHex(entry), keys }).leafIndex).toBeGreaterThan(0);
+    const bad = await call(`${url}/entries/`, { method: 'POST', headers: { 'Content-Type': COSE, Accept: 'application/json' }, body: bytes.subarray(1) });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(new TextDecoder().decode(bad.body))).toMatchObject({ title: 'Malformed request', code: 'ERR_REG_MALFORMED' });
+  });
+
   it('GET /entries/{entry}, /entries/{index} and ?alg=ML-DSA-65 return receipts', async () => {
     const a = await call(`${url}/entries/${firstEntry}`, { headers: { Accept: COSE } });
     expect(a.status).toBe(200);

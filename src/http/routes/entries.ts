@@ -8,15 +8,12 @@ import { httpError, toProblem } from '../problems.js';
 import { pickReceipt, receiptIndex } from './receipt-choice.js';
 
 /**
- * SCRAPI -11 registration and receipt resources:
- * POST /entries, GET /entries/{operation}, GET /entries/{entry}, plus GET /entries/{entry}/statement.
+ * SCRAPI -11 receipt resources: GET /entries/{operation}, GET /entries/{entry}, plus GET
+ * /entries/{entry}/statement. POST /entries is `registerStatement`, which the request pipeline serves ahead of
+ * express (app.ts).
  */
 export function entriesRouter(ctx: HttpContext): Router {
   const r = Router();
-
-  r.post('/entries', async (req: Request, res: Response) => {
-    await registerStatement(ctx, req, res, performance.now());
-  });
 
   r.get('/entries/:locator', async (req: Request, res: Response) => {
     const which = receiptIndex(req.query.alg);
@@ -69,10 +66,9 @@ export function entriesRouter(ctx: HttpContext): Router {
 }
 
 /**
- * POST /entries on node's own request and response, shared by the express route and the lean path in front
- * of express (fast-entries.ts): checks, submits, waits up to waitLimitMs and answers 201 with the receipt or
- * 303 to the operation. Counts the outcome in the metrics.
- * @throws whatever the checks or the service throw (AtlogError), for the caller to answer as a problem.
+ * POST /entries on node's own request and response (the lean path of app.ts): checks, submits, waits up to
+ * waitLimitMs and answers 201 with the receipt or 303 to the operation. Counts the outcome in the metrics.
+ * @throws whatever the checks or the service throw (AtlogError), for the pipeline to answer as a problem.
  */
 export async function registerStatement(ctx: HttpContext, req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
   try {
