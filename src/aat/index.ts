@@ -6,6 +6,7 @@
 export * from './types.js';
 export { canonicalBytes, canonicalString, assertJson, jsonProblems, type JsonProblem } from './jcs.js';
 export { parseTimestamp, isTimestamp } from './time.js';
+export { RECORD_MEMBERS } from './schema.js';
 export { validateRecord, isValidRecord, recordErrors, resolveValidateOptions, LATEST_DRAFT, type ValidateOptions, type FieldError } from './validate.js';
 export { recordHash, hashedContent, linkTo, sessionHash } from './hash.js';
 export { checkLink, linkStateOf, type LinkState, type LinkResult, type LinkBreakKind } from './link.js';

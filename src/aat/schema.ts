@@ -138,3 +138,6 @@ export const RECORD_SCHEMA = {
     })),
   ],
 } as const;
+
+/** The top-level record members the schema defines: the fields of spec/aat.md sections 1.1, 1.2 and 1.4. */
+export const RECORD_MEMBERS: readonly string[] = Object.keys(RECORD_SCHEMA.properties);

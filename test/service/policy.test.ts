@@ -6,7 +6,7 @@ import { isAtlogError } from '../../src/errors.js';
 import { exportCoseKey, exportSpkiPem, generateKey } from '../../src/keys/index.js';
 import { parseRule } from '../../src/service/policy/dsl.js';
 import { PolicyHolder } from '../../src/service/policy/holder.js';
-import { compileRule, evaluateRules, globMatch } from '../../src/service/policy/rules.js';
+import { compileGlob, compileRule, evaluateRules } from '../../src/service/policy/rules.js';
 import { defaultPolicy, parsePolicy } from '../../src/service/policy/schema.js';
 import { toBase64, toHex } from '../../src/util/bytes.js';
 import { codeOf } from '../helpers/errors.js';
@@ -56,13 +56,24 @@ describe('rule DSL', () => {
   });
 
   it('globs: * spans colons, ? is one character, \\* is literal', () => {
-    expect(globMatch('data:delete:*', 'data:delete:users')).toBe(true);
-    expect(globMatch('data:delete:*', 'data:read:users')).toBe(false);
-    expect(globMatch('a?c', 'abc')).toBe(true);
-    expect(globMatch('a?c', 'abbc')).toBe(false);
-    expect(globMatch('a\\*', 'a*')).toBe(true);
-    expect(globMatch('a\\*', 'ab')).toBe(false);
-    expect(globMatch('x.y', 'xzy')).toBe(false);
+    expect(compileGlob('data:delete:*').test('data:delete:users')).toBe(true);
+    expect(compileGlob('data:delete:*').test('data:read:users')).toBe(false);
+    expect(compileGlob('a?c').test('abc')).toBe(true);
+    expect(compileGlob('a?c').test('abbc')).toBe(false);
+    expect(compileGlob('a\\*').test('a*')).toBe(true);
+    expect(compileGlob('a\\*').test('ab')).toBe(false);
+    expect(compileGlob('x.y').test('xzy')).toBe(false);
+    expect(compileGlob('(a|b)+').test('(a|b)+')).toBe(true);
+    expect(compileGlob('(a|b)+').test('a')).toBe(false);
+    expect(compileGlob('a*z').test('a\nz')).toBe(true);
+  });
+
+  it('a rule compiles its globs once, at the position of their comparison', () => {
+    const r = compileRule('g', 'deny tool_call where outcome == "success" and tool_name matches "fs:*"');
+    expect(r.globs[0]).toBeUndefined();
+    expect(r.globs[1]).toBeInstanceOf(RegExp);
+    expect(evaluateRules([r], record('tool_call', { tool_name: 'fs:rm' }))?.rule).toBe('g');
+    expect(evaluateRules([r], record('tool_call', { tool_name: 'net:get' }))).toBeUndefined();
   });
 });
 
@@ -88,6 +99,14 @@ describe('rule evaluation', () => {
     ['decision untouched', record('decision', { tool_name: 'data:delete:x' }), undefined],
   ])('%s', (_name, rec, want) => {
     expect(evaluateRules(rules, rec)?.rule).toBe(want);
+  });
+
+  it('a bare name is a record member when the AAT schema defines it (signer_kid), else an action_detail member', () => {
+    const r = [compileRule('kid', 'deny tool_call where signer_kid == "k1"')];
+    expect(evaluateRules(r, record('tool_call', { signer_kid: 'k2' }, { signer_kid: 'k1' }))?.rule).toBe('kid');
+    expect(evaluateRules(r, record('tool_call', { signer_kid: 'k1' }, { signer_kid: 'k2' }))).toBeUndefined();
+    const d = [compileRule('custom', 'deny tool_call where custom_field == 1')];
+    expect(evaluateRules(d, record('tool_call', { custom_field: 1 }, { custom_field: 2 }))?.rule).toBe('custom');
   });
 
   it('a comparison with a missing field is false, also for !=', () => {

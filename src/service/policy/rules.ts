@@ -1,3 +1,4 @@
+import { RECORD_MEMBERS } from '../../aat/index.js';
 import { AtlogError } from '../../errors.js';
 import { isTrustLevel, parseRule, type Comparison, type Literal, type RuleAst } from './dsl.js';
 
@@ -11,6 +12,8 @@ export interface ActionRule {
   name: string;
   source: string;
   ast: RuleAst;
+  /** The `matches` patterns, compiled once: the RegExp of `ast.conditions[i]`, undefined for other operators. */
+  globs: readonly (RegExp | undefined)[];
 }
 
 /** The first rule that refuses a record. */
@@ -19,12 +22,8 @@ export interface RuleDenial {
   reason: string;
 }
 
-/** Top-level record members; a bare field name looks here first, then in action_detail. */
-const RECORD_FIELDS = new Set([
-  'record_id', 'timestamp', 'agent_id', 'agent_version', 'session_id', 'action_type', 'action_detail', 'outcome',
-  'trust_level', 'parent_record_id', 'prev_hash', 'record_phase', 'human_override', 'risk_score', 'model_id',
-  'input_hash', 'output_hash', 'latency_ms', 'cost_estimate', 'sanctions_check', 'jurisdiction', 'signature',
-]);
+/** Top-level record members (the AAT schema's); a bare field name looks here first, then in action_detail. */
+const RECORD_FIELDS: ReadonlySet<string> = new Set(RECORD_MEMBERS);
 
 /**
  * Compiles a rule (see dsl.ts for the grammar).
@@ -32,7 +31,8 @@ const RECORD_FIELDS = new Set([
  */
 export function compileRule(name: string, source: string): ActionRule {
   try {
-    return { name, source, ast: parseRule(source) };
+    const ast = parseRule(source);
+    return { name, source, ast, globs: ast.conditions.map((c) => (c.op === 'matches' ? compileGlob(c.value as string) : undefined)) };
   } catch (e) {
     if (e instanceof AtlogError) {
       throw new AtlogError(e.code, `rule '${name}': ${e.message}`, { cause: e, details: { ...e.details, rule: name } });
@@ -66,8 +66,11 @@ function lookup(record: Record<string, unknown>, path: string[]): unknown {
   return base;
 }
 
-/** Glob match: `*` any run of characters (':' included), `?` one character, `\x` a literal x. */
-export function globMatch(pattern: string, text: string): boolean {
+/**
+ * A glob as an anchored RegExp: `*` any run of characters (':' included), `?` one character, `\x` a literal x.
+ * Compiled once per rule (compileRule), not per record.
+ */
+export function compileGlob(pattern: string): RegExp {
   let re = '^';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
@@ -76,7 +79,7 @@ export function globMatch(pattern: string, text: string): boolean {
     else if (c === '?') re += '[\\s\\S]';
     else re += escapeRe(c);
   }
-  return new RegExp(re + '$').test(text);
+  return new RegExp(re + '$');
 }
 
 function escapeRe(c: string): string {
@@ -90,7 +93,7 @@ function order(a: unknown, b: Literal): number | undefined {
 }
 
 /** A comparison against a missing field, or across types, is false, whatever the operator (also `!=`). */
-function holds(record: Record<string, unknown>, c: Comparison): boolean {
+function holds(record: Record<string, unknown>, c: Comparison, glob: RegExp | undefined): boolean {
   const v = lookup(record, c.field);
   if (v === undefined) return false;
   switch (c.op) {
@@ -99,7 +102,7 @@ function holds(record: Record<string, unknown>, c: Comparison): boolean {
     case '!=':
       return v !== c.value;
     case 'matches':
-      return typeof v === 'string' && globMatch(c.value as string, v);
+      return typeof v === 'string' && glob !== undefined && glob.test(v);
     case 'in':
       return (c.value as Literal[]).some((x) => x === v);
     default: {
@@ -125,12 +128,13 @@ export function evaluateRules(rules: readonly ActionRule[], record: Record<strin
   for (const r of rules) {
     const { kind, actions, conditions } = r.ast;
     if (actions !== undefined && !actions.includes(String(actionType))) continue;
+    const holdsHere = (c: Comparison, i: number): boolean => holds(record, c, r.globs[i]);
     if (kind === 'deny') {
-      if (conditions.every((c) => holds(record, c))) {
+      if (conditions.every(holdsHere)) {
         return { rule: r.name, reason: `denied by rule '${r.name}' (${r.source})` };
       }
     } else {
-      const failed = conditions.find((c) => !holds(record, c));
+      const failed = conditions.find((c, i) => !holdsHere(c, i));
       if (failed) return { rule: r.name, reason: `rule '${r.name}' requires ${describe(failed)}` };
     }
   }
