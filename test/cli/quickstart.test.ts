@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/vectors.js';
-import { tempDir } from '../http/helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** A free TCP port on 127.0.0.1 (the quickstart's 8080 may be taken on a shared machine). */
 async function freePort(): Promise<number> {

@@ -8,7 +8,8 @@ import { decodeSign1 } from '../../src/cose/sign1.js';
 import { exportCoseKey, importCoseKeySet, type PublicKey } from '../../src/keys/index.js';
 import { verifyReceipt } from '../../src/receipts/index.js';
 import { fromHex, toBase64, toBase64Url, toHex } from '../../src/util/bytes.js';
-import { aatStatement, makeAgent, policyYaml, postEntry, tempDir } from '../http/helpers.js';
+import { tempDir } from '../helpers/temp.js';
+import { aatStatement, makeAgent, policyYaml, postEntry } from '../http/helpers.js';
 import { CLI, spawnServer, type ServerProcess } from '../http/spawn.js';
 
 const run = promisify(execFile);

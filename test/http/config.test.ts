@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadServeConfig, OPTIONS, resolveConfig } from '../../src/config/index.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
+
+afterAll(removeTempDirs);
 
 describe('resolveConfig', () => {
   it('fills every documented default', () => {
@@ -50,7 +52,7 @@ describe('resolveConfig', () => {
   });
 
   it('reads YAML and JSON config files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'atlog-config-'));
+    const dir = tempDir('atlog-config-');
     writeFileSync(join(dir, 'a.yaml'), 'port: 9001\ntsa: none\n');
     writeFileSync(join(dir, 'b.json'), '{"port": 9002, "rateLimit": 0}');
     expect(loadServeConfig({}, join(dir, 'a.yaml'), {})).toMatchObject({ port: 9001, tsa: 'none' });

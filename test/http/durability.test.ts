@@ -1,4 +1,4 @@
-import { writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cborDecode } from '../../src/cose/cbor.js';
@@ -6,7 +6,8 @@ import { decodeSign1 } from '../../src/cose/sign1.js';
 import { importCoseKeySet, type PublicKey } from '../../src/keys/index.js';
 import { verifyConsistencyReceipt, verifyReceipt } from '../../src/receipts/index.js';
 import { equalBytes, fromHex, toHex } from '../../src/util/bytes.js';
-import { aatStatement, call, makeAgent, policyYaml, postEntry, tempDir } from './helpers.js';
+import { removeTempDir, tempDir } from '../helpers/temp.js';
+import { aatStatement, call, makeAgent, policyYaml, postEntry } from './helpers.js';
 import { spawnServer, type ServerProcess } from './spawn.js';
 
 /**
@@ -58,7 +59,7 @@ async function checkpoint(url: string): Promise<Head | undefined> {
 
 describe('durability: SIGKILL at random moments', () => {
   const dir = tempDir('atlog-kill-');
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => removeTempDir(dir));
 
   it(`keeps every receipted entry and a consistent tree over up to ${ROUNDS} kills`, { timeout: 90_000 }, async () => {
     const agent = makeAgent('ESP256');

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalBytes, genesisRecord, type AatRecord } from '../../src/aat/index.js';
 import { resolveConfig, type ServeConfig } from '../../src/config/index.js';
@@ -10,6 +9,7 @@ import { exportCoseKey, generateKey, type PrivateKey } from '../../src/keys/inde
 import type { ServiceLogger } from '../../src/service/options.js';
 import { buildStatement } from '../../src/statements/index.js';
 import { toBase64 } from '../../src/util/bytes.js';
+import { removeTempDir, tempDir } from '../helpers/temp.js';
 
 /** Test fixtures for the HTTP tests: agents, policies, statements, a real server on an ephemeral port. */
 
@@ -51,18 +51,13 @@ export function aatStatement(agent: Agent, record?: AatRecord): { bytes: Uint8Ar
 
 const silent: ServiceLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
-/** A temporary directory removed by `cleanup`. */
-export function tempDir(prefix = 'atlog-http-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
 /** A real server (HTTP on 127.0.0.1, ephemeral port) over the real service, in this process. */
 export async function startTestServer(
   agents: readonly Agent[],
   overrides: Partial<ServeConfig> = {},
   aat = '',
 ): Promise<{ server: RunningServer; url: string; dir: string; stop: () => Promise<void> }> {
-  const dir = tempDir();
+  const dir = tempDir('atlog-http-');
   const policy = join(dir, 'policy.yaml');
   writeFileSync(policy, policyYaml(agents, aat));
   const config: ServeConfig = { ...resolveConfig({}), dataDir: join(dir, 'data'), port: 0, tsa: 'none', policy, ...overrides };
@@ -73,7 +68,7 @@ export async function startTestServer(
     dir,
     stop: async () => {
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     },
   };
 }

@@ -9,7 +9,8 @@ import { leafHash, rootFromLeafHashes, verifyInclusion } from '../../src/merkle/
 import { toHex } from '../../src/util/bytes.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 import { LAST_KEY, batchKey, newEntries } from './fixtures/batches.js';
-import { rejectCode, tempDir } from './helpers.js';
+import { removeTempDir, tempDir } from '../helpers/temp.js';
+import { rejectCode } from './helpers.js';
 
 /**
  * Crash safety (spec/log-storage.md "What is atomic"): a child appends batches with meta and acknowledges each
@@ -95,12 +96,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe('crash safety under SIGKILL', () => {
   let script = '';
-  const tmp = tempDir('atlog-crash-');
+  const dir = tempDir('atlog-crash-');
   beforeAll(() => {
     script = transpile();
   });
   afterAll(() => {
-    tmp.cleanup();
+    removeTempDir(dir);
     rmSync(OUT, { recursive: true, force: true });
   });
 
@@ -116,12 +117,12 @@ describe('crash safety under SIGKILL', () => {
 
     for (let round = 0; round < ROUNDS; round++) {
       const t0 = performance.now();
-      const run = startChild(script, tmp.dir);
+      const run = startChild(script, dir);
       const earlyKill = round % 5 === 4; // some kills land during start-up and recovery
       if (!earlyKill) {
         await run.ready;
         readyMs += performance.now() - t0;
-        if (round === 0) expect(await rejectCode(LogStore.open(tmp.dir))).toBe('ERR_LOG_LOCKED');
+        if (round === 0) expect(await rejectCode(LogStore.open(dir))).toBe('ERR_LOG_LOCKED');
       }
       await sleep(Math.floor(rand() * (earlyKill ? 250 : 60)));
       const acksBefore = run.acks.length;
@@ -132,7 +133,7 @@ describe('crash safety under SIGKILL', () => {
 
       // Reopen and check the survivors.
       const t1 = performance.now();
-      const store = await LogStore.open(tmp.dir);
+      const store = await LogStore.open(dir);
       try {
         const lastBytes = await store.getMeta(LAST_KEY);
         const last = lastBytes === undefined ? -1 : Number(new TextDecoder().decode(lastBytes));
@@ -170,7 +171,7 @@ describe('crash safety under SIGKILL', () => {
       }
       checkMs += performance.now() - t1;
     }
-    const final = await LogStore.open(tmp.dir);
+    const final = await LogStore.open(dir);
     const hashes = await final.entryHashes(0, final.size);
     expect(toHex(fastRoot(hashes))).toBe(toHex(rootFromLeafHashes(hashes.map(leafHash))));
     await final.close();

@@ -1,13 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { codeOfAsync } from '../helpers/errors.js';
-
-/** A fresh temp directory and its cleanup. */
-export function tempDir(name = 'atlog-log-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), name));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** The `code` of the AtlogError a promise (or async function) rejects with; 'resolved' if it does not reject. */
 export async function rejectCode(p: Promise<unknown> | (() => Promise<unknown>)): Promise<string> {

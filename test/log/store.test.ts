@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LogStore } from '../../src/log/index.js';
 import { emptyRoot, leafHash, rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
 import { toHex } from '../../src/util/bytes.js';
-import { entryBytes, rejectCode, tempDir } from './helpers.js';
+import { removeTempDir, tempDir } from '../helpers/temp.js';
+import { entryBytes, rejectCode } from './helpers.js';
 
 const sha = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -12,10 +13,10 @@ afterEach(async () => {
 });
 
 async function fresh(): Promise<{ store: LogStore; dir: string }> {
-  const t = tempDir();
-  const store = await LogStore.open(t.dir);
-  cleanups.push(t.cleanup, () => store.close());
-  return { store, dir: t.dir };
+  const dir = tempDir('atlog-log-');
+  const store = await LogStore.open(dir);
+  cleanups.push(() => removeTempDir(dir), () => store.close());
+  return { store, dir };
 }
 
 describe('LogStore append and tree', () => {
@@ -128,9 +129,9 @@ describe('LogStore pipelined appends', () => {
 
   it('hashes the same on the worker and inline', async () => {
     const { store } = await fresh();
-    const t = tempDir();
-    const inline = await LogStore.open(t.dir, { hashWorker: false });
-    cleanups.push(t.cleanup, () => inline.close());
+    const dir = tempDir('atlog-log-');
+    const inline = await LogStore.open(dir, { hashWorker: false });
+    cleanups.push(() => removeTempDir(dir), () => inline.close());
     // The pool hashes inline until its worker has started: wait for it, so the worker path is the one tested.
     const pool = (store as unknown as { hasher: { ready?: boolean } }).hasher;
     for (let waited = 0; pool.ready !== true && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));

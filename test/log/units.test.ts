@@ -6,7 +6,8 @@ import { decodeIndexList, readUint, tileKey, writeUint } from '../../src/log/cod
 import { addToIndex, resolveDuplicates } from '../../src/log/dedup.js';
 import { LogStore } from '../../src/log/index.js';
 import { codeOf } from '../helpers/errors.js';
-import { entryBytes, rejectCode, tempDir } from './helpers.js';
+import { removeTempDir, tempDir } from '../helpers/temp.js';
+import { entryBytes, rejectCode } from './helpers.js';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -110,12 +111,12 @@ describe('duplicate resolution', () => {
 
 describe('damaged directories are refused on open', () => {
   async function built(n: number): Promise<string> {
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const s = await LogStore.open(t.dir);
+    const dir = tempDir('atlog-log-');
+    cleanups.push(() => removeTempDir(dir));
+    const s = await LogStore.open(dir);
     await s.append(Array.from({ length: n }, (_, i) => entryBytes('dmg', i)));
     await s.close();
-    return t.dir;
+    return dir;
   }
   async function edit(dir: string, f: (db: ClassicLevel<Uint8Array, Uint8Array>) => Promise<void>): Promise<void> {
     const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' });
@@ -150,9 +151,9 @@ describe('damaged directories are refused on open', () => {
   });
 
   it('stores and returns empty and large entries', async () => {
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const s = await LogStore.open(t.dir);
+    const dir = tempDir('atlog-log-');
+    cleanups.push(() => removeTempDir(dir));
+    const s = await LogStore.open(dir);
     cleanups.push(() => s.close());
     const big = new Uint8Array(200_000).fill(7);
     const r = await s.append([new Uint8Array(0), big, Uint8Array.of(1)]);

@@ -6,9 +6,10 @@ import type { MetaPut } from '../../src/log/index.js';
 import type { Timestamper } from '../../src/tsa/timestamper.js';
 import { cttImprint } from '../../src/tsa/ctt.js';
 import { concatBytes, toHex } from '../../src/util/bytes.js';
-import { Agent, cleanupDirs, openService, register, tempDir, verifyAll } from './helpers.js';
+import { Agent, openService, register, verifyAll } from './helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
-afterAll(cleanupDirs);
+afterAll(removeTempDirs);
 
 const PREFIX = new TextEncoder().encode('fake-token:');
 

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { canonicalBytes, genesisRecord, nextRecord, type AatRecord, type NextInput } from '../../src/aat/index.js';
 import { AtlogError } from '../../src/errors.js';
 import { generateKey, type PrivateKey } from '../../src/keys/index.js';
@@ -8,20 +5,12 @@ import { verifyReceipt } from '../../src/receipts/index.js';
 import { TransparencyService, type ServiceOptionsInput } from '../../src/service/index.js';
 import { AAT_CONTENT_TYPE, buildStatement } from '../../src/statements/index.js';
 import { fromHex } from '../../src/util/bytes.js';
+import { tempDir } from '../helpers/temp.js';
 
-/** Shared fixtures for the service tests: temp data dirs, agents, AAT statements. */
+/** Shared fixtures for the service tests: services on temp data dirs (test/helpers/temp.ts), agents, AAT statements. */
 
 export const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
-const dirs: string[] = [];
-export function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'atlog-svc-'));
-  dirs.push(d);
-  return d;
-}
-export function cleanupDirs(): void {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
 
 export async function openService(o: ServiceOptionsInput = {}): Promise<TransparencyService> {
   return TransparencyService.open({ dataDir: o.dataDir ?? tempDir(), logger: quiet, verifyWorkers: 1, batch: { maxEntries: 64, maxDelayMs: 2 }, ...o });

@@ -6,9 +6,10 @@ import { isAtlogError } from '../../src/errors.js';
 import { exportCoseKey, generateKey, importCoseKey } from '../../src/keys/index.js';
 import { loadServiceKeys, resolveServiceOptions } from '../../src/service/index.js';
 import { toHex } from '../../src/util/bytes.js';
-import { Agent, cleanupDirs, codeOf, openService, quiet, register, tempDir, verifyAll } from './helpers.js';
+import { Agent, codeOf, openService, quiet, register, verifyAll } from './helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
-afterAll(cleanupDirs);
+afterAll(removeTempDirs);
 
 describe('service keys', () => {
   it('generates P-256 and ML-DSA-65 keys once, private files 0600, public files beside them', async () => {

@@ -4,9 +4,10 @@ import { canonicalBytes, recordHash, type AatRecord } from '../../src/aat/index.
 import { generateKey } from '../../src/keys/index.js';
 import { OperationTable } from '../../src/service/operations.js';
 import { isSlowAlg, VerifyPool } from '../../src/service/verify-pool.js';
-import { Agent, cleanupDirs, codeOf, openService, toolCall } from './helpers.js';
+import { Agent, codeOf, openService, toolCall } from './helpers.js';
+import { removeTempDirs } from '../helpers/temp.js';
 
-afterAll(cleanupDirs);
+afterAll(removeTempDirs);
 
 describe('operations and shutdown', () => {
   it('reports running, then succeeded; close() writes what was already accepted', async () => {

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAtlogError } from '../../src/errors.js';
@@ -10,9 +9,10 @@ import { compileGlob, compileRule, evaluateRules } from '../../src/service/polic
 import { defaultPolicy, parsePolicy } from '../../src/service/policy/schema.js';
 import { toBase64, toHex } from '../../src/util/bytes.js';
 import { codeOf } from '../helpers/errors.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'atlog-policy-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('atlog-policy-');
+afterAll(removeTempDirs);
 
 function record(action_type: string, detail: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { action_type, action_detail: detail, trust_level: 'L1', outcome: 'success', ...extra };

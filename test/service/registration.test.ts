@@ -13,9 +13,10 @@ import { decodeSignedTreeHead, verifyConsistencyReceipt } from '../../src/receip
 import { HEADER_POLICY_HASH, type TransparencyService } from '../../src/service/index.js';
 import { AAT_CONTENT_TYPE, buildStatement, registrationEntry } from '../../src/statements/index.js';
 import { toBase64, toHex } from '../../src/util/bytes.js';
-import { Agent, cleanupDirs, codeOf, openService, register, rejection, tempDir, toolCall, verifyAll } from './helpers.js';
+import { Agent, codeOf, openService, register, rejection, toolCall, verifyAll } from './helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
-afterAll(cleanupDirs);
+afterAll(removeTempDirs);
 
 describe('registration happy path', () => {
   let svc: TransparencyService;

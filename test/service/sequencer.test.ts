@@ -5,10 +5,11 @@ import { LogStore } from '../../src/log/index.js';
 import { decodeBundle, encodeBundle, verifySessionBundle } from '../../src/verify/index.js';
 import type { TransparencyService } from '../../src/service/index.js';
 import { toHex } from '../../src/util/bytes.js';
-import { Agent, cleanupDirs, codeOf, openService, register, rejection, tempDir, toolCall, verifyAll } from './helpers.js';
+import { Agent, codeOf, openService, register, rejection, toolCall, verifyAll } from './helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { join } from 'node:path';
 
-afterAll(cleanupDirs);
+afterAll(removeTempDirs);
 
 describe('per-session chain check', () => {
   let svc: TransparencyService;

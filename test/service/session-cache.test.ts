@@ -4,9 +4,9 @@ import type { LinkState } from '../../src/aat/index.js';
 import { LogStore } from '../../src/log/index.js';
 import { SessionCache } from '../../src/service/session-cache.js';
 import { jsonPut, metaKeys, textPut } from '../../src/service/state.js';
-import { cleanupDirs, tempDir } from './helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
-afterAll(cleanupDirs);
+afterAll(removeTempDirs);
 
 const tipOf = (n: number): LinkState => ({ recordId: `r${n}`, recordCount: n } as unknown as LinkState);
 
