@@ -38,3 +38,38 @@ export { checkpointOrUndefined, formatCheckpoint, parseCheckpoint } from './chec
 export type { Checkpoint } from './checkpoint.js';
 export { openCheckpoint } from './open-checkpoint.js';
 export type { CheckpointPolicy, OpenedCheckpoint } from './open-checkpoint.js';
+export {
+  MAX_TILE_LEVEL,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  encodeTileIndex,
+  entryBundlePath,
+  newTiles,
+  nodeInTile,
+  parseTilePath,
+  tilePath,
+  tileWidth,
+  tilesForSize,
+} from './tiles.js';
+export type { NodeInTile, TileId, TilePath } from './tiles.js';
+export {
+  consistencyProofFromTiles,
+  inclusionProofFromTiles,
+  rootFromTiles,
+  tileFromNodes,
+  tileNodeSource,
+  verifyConsistencyFromTiles,
+  verifyInclusionFromTiles,
+} from './tile-nodes.js';
+export type { TileReader, TreeHead } from './tile-nodes.js';
+export { bundleMatchesTile, encodeEntryBundle, parseEntryBundle } from './entries.js';
+export {
+  MAX_PROOF_LINES,
+  TLOG_SIZE_MEDIA_TYPE,
+  formatAddCheckpointRequest,
+  formatWitnessSize,
+  originHash,
+  parseAddCheckpointRequest,
+  parseWitnessSize,
+} from './witness-protocol.js';
+export type { AddCheckpointRequest } from './witness-protocol.js';
