@@ -27,10 +27,12 @@ export class TestLog {
     private readonly seed = 0,
     keysFrom?: TestLog,
   ) {
-    const keys = keysFrom ? keysFrom.skeys.map((skey) => ({ skey })) : [generateNoteKey(origin, SIG_ED25519), generateNoteKey(origin, SIG_COSIGNATURE_MLDSA44)];
+    const keys = keysFrom
+      ? keysFrom.skeys.map((skey, i) => ({ skey, vkey: keysFrom.vkeys[i]! }))
+      : [generateNoteKey(origin, SIG_ED25519), generateNoteKey(origin, SIG_COSIGNATURE_MLDSA44)];
     this.skeys = keys.map((k) => k.skey);
+    this.vkeys = keys.map((k) => k.vkey);
     [this.ed, this.pq] = this.skeys.map((s) => signerFromSkey(s)) as [NoteSigner, NoteSigner];
-    this.vkeys = keysFrom ? keysFrom.vkeys : (keys as { vkey: string }[]).map((k) => k.vkey);
     this.ref = new RefTree((i) => refLeaf(leafData(i, this.seed)));
   }
 
