@@ -1,5 +1,5 @@
 import { AtlogError, type AtlogErrorCode } from '../errors.js';
-import { toBase64 } from '../util/bytes.js';
+import { fromBase64, toBase64 } from '../util/bytes.js';
 
 /**
  * Text and number encodings shared by the C2SP formats (signed-note, tlog-checkpoint, tlog-cosignature,
@@ -43,10 +43,12 @@ export function strictUtf8(s: string, code: AtlogErrorCode, what: string): Uint8
  * @throws AtlogError `code` otherwise.
  */
 export function fromCanonicalBase64(s: string, code: AtlogErrorCode, what: string): Uint8Array {
-  if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new AtlogError(code, `${what} is not padded base64`);
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  let out: Uint8Array;
+  try {
+    out = fromBase64(s, what);
+  } catch (cause) {
+    throw new AtlogError(code, `${what} is not padded base64`, { cause });
+  }
   if (toBase64(out) !== s) throw new AtlogError(code, `${what} is not canonical base64`);
   return out;
 }
