@@ -5,6 +5,7 @@ import { OPTIONS, type ServeConfig } from '../config/options.js';
 import { isAtlogError } from '../errors.js';
 import { startServer, type OpenService } from '../http/server.js';
 import { openService } from '../http/open-service.js';
+import { stopOnSignals } from './shutdown.js';
 
 /**
  * `atlog serve`: the transparency service over HTTP (= `npm start`). Every flag comes from the settings
@@ -54,23 +55,5 @@ async function serve(flags: Partial<Record<keyof ServeConfig, unknown>>, configP
     return;
   }
   const running = server;
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      // A second signal means "now": the store's last synced batch is still consistent on disk.
-      logger.warn({ signal }, 'forced exit');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    running.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  stopOnSignals(logger, () => running.close());
 }

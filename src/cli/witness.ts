@@ -6,6 +6,7 @@ import { AtlogError, isAtlogError } from '../errors.js';
 import { assertKeyName } from '../tlog/index.js';
 import { generateWitnessKeys, startWitnessServer, type RunningWitness } from '../witness/index.js';
 import { runOffline, usageExit2 } from './keygen.js';
+import { stopOnSignals } from './shutdown.js';
 
 /**
  * `atlog witness keygen` and `atlog witness serve`: a C2SP tlog-witness (spec/tlog.md "Witness",
@@ -81,20 +82,6 @@ export function register(program: Command): void {
       process.exitCode = code === 'ERR_WITNESS_CONFIG' || code?.startsWith('ERR_KEY_') ? 2 : 1;
       return;
     }
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      running.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    stopOnSignals(logger, () => running.close());
   });
 }

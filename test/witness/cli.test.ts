@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +17,7 @@ import {
   verifierFromVkey,
   type NoteSignature,
 } from '../../src/tlog/index.js';
+import { generateWitnessKeys } from '../../src/witness/index.js';
 import { codeOf } from '../helpers/errors.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 import { TestLog } from './helpers.js';
@@ -68,11 +69,12 @@ async function post(url: string, body: Uint8Array): Promise<{ status: number; ty
   return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
 }
 
+/** A witness key file, written in process (the keygen command itself is tested once, below). */
 function keygen(name: string): { key: string; vkeys: string[] } {
   const key = join(dir, `${name.replace(/\W/g, '_')}.keys`);
-  const r = run(['witness', 'keygen', '--name', name, '--out', key]);
-  expect(r.status, r.stderr).toBe(0);
-  return { key, vkeys: r.stdout.trim().split('\n') };
+  const { skeys, vkeys } = generateWitnessKeys(name);
+  writeFileSync(key, `${skeys.join('\n')}\n`, { mode: 0o600 });
+  return { key, vkeys };
 }
 
 const log = new TestLog('log.example/cli');
@@ -80,14 +82,16 @@ const logArgs = log.vkeys.map((v) => `${log.origin}=${v}`);
 
 describe('atlog witness keygen', () => {
   it('writes an Ed25519 and an ML-DSA-44 cosigner key (0600) and their vkeys, and refuses to overwrite', () => {
-    const { key, vkeys } = keygen('witness.example/k');
+    const key = join(dir, 'k.keys');
+    const r = run(['witness', 'keygen', '--name', 'witness.example/k', '--out', key]);
+    expect(r.status, r.stderr).toBe(0);
+    const vkeys = r.stdout.trim().split('\n');
     expect(vkeys.map((v) => parseVkey(v).type)).toEqual([SIG_COSIGNATURE_ED25519, SIG_COSIGNATURE_MLDSA44]);
     expect(readFileSync(`${key}.vkey`, 'utf8')).toBe(`${vkeys.join('\n')}\n`);
     expect(statSync(key).mode & 0o777).toBe(0o600);
     expect(readFileSync(key, 'utf8')).toMatch(/^# .*\nPRIVATE\+KEY\+witness\.example\/k\+[0-9a-f]{8}\+B[A-P].*\nPRIVATE\+KEY\+witness\.example\/k\+[0-9a-f]{8}\+B[g-v]/);
     expect(run(['witness', 'keygen', '--name', 'witness.example/k', '--out', key]).status).toBe(2);
     expect(run(['witness', 'keygen', '--name', 'bad name', '--out', join(dir, 'bad')]).status).toBe(2);
-    expect(run(['witness', 'keygen', '--out', join(dir, 'bad')]).status).toBe(2);
   });
 });
 
@@ -96,8 +100,6 @@ describe('atlog witness serve', () => {
     const { key } = keygen('witness.example/settings');
     expect(run(['witness', 'serve', '--key', key, '--log', 'log.example/x=nonsense', '--data', join(dir, 's1')]).status).toBe(2);
     expect(run(['witness', 'serve', '--key', join(dir, 'missing'), '--log', logArgs[0]!, '--data', join(dir, 's1')]).status).toBe(2);
-    expect(run(['witness', 'serve', '--key', key, '--data', join(dir, 's1')]).status).toBe(2);
-    expect(run(['witness', 'serve', '--key', key, '--log', logArgs[0]!, '--port', 'http', '--data', join(dir, 's1')]).status).toBe(2);
   });
 
   it('answers over HTTP, survives kill -9 after a cosignature, and stops cleanly on SIGTERM', async () => {
