@@ -81,6 +81,27 @@ const TABLE = {
   ERR_MERKLE_EMPTY_CONSISTENCY: { meaning: 'a consistency proof from size 0, which proves nothing', http: MALFORMED },
   ERR_MERKLE_READER: { meaning: 'the node reader returned the wrong number of hashes (a storage fault)' },
 
+  // C2SP transparency-log formats: signed notes, note keys, checkpoints, cosignatures, tiles (spec/tlog.md).
+  ERR_KEY_NOTE_NAME: { meaning: 'a note key name that is empty, has a space or a +, or is above 255 bytes', http: MALFORMED },
+  ERR_KEY_NOTE_MALFORMED: { meaning: 'a vkey or skey that is not name+keyid+base64(type || key) of the right length', http: MALFORMED },
+  ERR_KEY_NOTE_UNSUPPORTED: { meaning: 'a note key of a signature type other than 0x01, 0x04 and 0x06', http: MALFORMED },
+  ERR_KEY_NOTE_ID_MISMATCH: { meaning: 'a vkey or skey whose key ID is not the one of its name, type and key', http: MALFORMED },
+  ERR_NOTE_MALFORMED: { meaning: 'a signed note that breaks the signed-note format or atlog limits (100 lines, 1 MiB)', http: MALFORMED },
+  ERR_NOTE_BAD_SIGNATURE: { meaning: "a known key's signature on a note does not verify", http: MALFORMED },
+  ERR_NOTE_UNVERIFIED: { meaning: 'a note with no signature from a known key', http: MALFORMED },
+  ERR_NOTE_AMBIGUOUS_KEY: { meaning: 'two different keys configured with the same name and key ID' },
+  ERR_CHECKPOINT_MALFORMED: { meaning: 'a checkpoint text that breaks tlog-checkpoint (lines, size, root)', http: MALFORMED },
+  ERR_CHECKPOINT_ORIGIN_MISMATCH: { meaning: 'a checkpoint of another origin than the one expected', http: MALFORMED },
+  ERR_CHECKPOINT_UNSIGNED: { meaning: 'a checkpoint that no key of the log signed', http: MALFORMED },
+  ERR_CHECKPOINT_QUORUM: { meaning: 'fewer witnesses cosigned a checkpoint than the quorum requires', http: MALFORMED },
+  ERR_COSIGNATURE_INVALID: { meaning: 'a cosignature that cannot be made: bad timestamp, subtree, name length or extension lines' },
+  ERR_TILE_COORDINATES: { meaning: 'a tile level, index, width or tree size out of range, or a node outside the tree' },
+  ERR_TILE_PATH_INVALID: { meaning: 'a path that is not a canonical tlog-tiles tile or entry bundle path', http: NOT_FOUND },
+  ERR_TILE_READER: { meaning: 'a tile fetcher returned a tile of the wrong length' },
+  ERR_ENTRY_BUNDLE_MALFORMED: { meaning: 'an entry bundle that is truncated, too long or has the wrong count', http: MALFORMED },
+  ERR_WITNESS_REQUEST_MALFORMED: { meaning: 'an add-checkpoint body that breaks tlog-witness (witness answers 400)', http: MALFORMED },
+  ERR_WITNESS_ANSWER_MALFORMED: { meaning: "a witness's size answer that is not a decimal and a newline" },
+
   // Signed Statements (RFC 9943 profile, spec/statements.md).
   ERR_STATEMENT_MALFORMED: { meaning: 'the statement is not a tagged COSE_Sign1', http: MALFORMED },
   ERR_STATEMENT_BAD_ALG: { meaning: 'alg (1) is not an integer algorithm id', http: MALFORMED },
@@ -218,6 +239,18 @@ const TABLE = {
   ERR_SERVICE_STATE_CORRUPT: { meaning: 'stored service state that does not decode' },
   ERR_SERVICE_VERIFY_WORKER: { meaning: 'a signature check worker failed' },
   ERR_SERVICE_INTERNAL: { meaning: 'a bug in the service: an invariant does not hold' },
+
+  // The witness (src/witness, spec/tlog.md section 8); it answers tlog-witness statuses itself.
+  ERR_WITNESS_CONFIG: { meaning: 'witness settings that cannot work: key file, --log values' },
+  ERR_WITNESS_LOCKED: { meaning: 'the witness state directory is held by another process' },
+  ERR_WITNESS_IO: { meaning: 'the witness state cannot be read or written' },
+  ERR_WITNESS_UNKNOWN_LOG: { meaning: 'a checkpoint of a log the witness does not follow (witness answers 404)' },
+  ERR_WITNESS_UNVERIFIED: { meaning: "a checkpoint not validly signed by the log's keys (witness answers 403)" },
+  ERR_WITNESS_OLD_SIZE: { meaning: 'an old size above the checkpoint size (witness answers 400)' },
+  ERR_WITNESS_CANNOT_COSIGN: { meaning: 'no witness key can cosign this checkpoint (ML-DSA-44 only, extension lines)' },
+  ERR_WITNESS_CONFLICT: { meaning: 'an old size other than the one the witness cosigned last (witness answers 409)' },
+  ERR_WITNESS_INCONSISTENT: { meaning: 'a checkpoint that does not extend the one the witness cosigned (witness answers 422)' },
+  ERR_WITNESS_REQUEST_TOO_LARGE: { meaning: 'an add-checkpoint body above the limit (witness answers 413)' },
 
   // Configuration (src/config).
   ERR_CONFIG_INVALID: { meaning: 'a configuration value out of range or of the wrong type' },

@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,15 +18,16 @@ import {
 } from '../../src/tlog/index.js';
 import { generateWitnessKeys } from '../../src/witness/index.js';
 import { codeOf } from '../helpers/errors.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 import { TestLog } from './helpers.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
-const dir = mkdtempSync(join(tmpdir(), 'atlog-witness-cli-'));
+const dir = tempDir('atlog-witness-cli-');
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDirs();
 });
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyRoot } from '../../src/merkle/index.js';
 import {
@@ -21,13 +18,14 @@ import {
 } from '../../src/tlog/index.js';
 import { Witness, WitnessStore, parseLogs, type WitnessAnswer } from '../../src/witness/index.js';
 import { codeOfAsync } from '../helpers/errors.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { TestLog, memoryLogger } from './helpers.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const NOW = 1_790_000_000;
 
 describe('the witness (tlog-witness add-checkpoint), in process over a real state store', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'atlog-witness-'));
+  const dir = tempDir('atlog-witness-');
   const log = new TestLog('log.example/a');
   const other = new TestLog('log.example/b', 1);
   const fork = new TestLog('log.example/a', 9, log); // same origin and keys, other leaves: a split view
@@ -57,7 +55,7 @@ describe('the witness (tlog-witness add-checkpoint), in process over a real stat
   beforeAll(open);
   afterAll(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDirs();
   });
 
   it('cosigns a first checkpoint (old 0) with Ed25519 and ML-DSA-44 cosignatures, then its extensions', async () => {
