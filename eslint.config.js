@@ -20,4 +20,14 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: ioModules.map((name) => ({ name, message: 'The pure core must not do I/O (see docs/architecture.md).' })) }],
     },
   },
+  {
+    // The SCRAPI client runs wherever fetch does (docs/api.md "Client"): no node: modules at all.
+    files: ['src/client/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ioModules.map((name) => ({ name, message: 'src/client runs in browsers: fetch only.' })),
+        patterns: [{ group: ['node:*'], message: 'src/client runs in browsers: fetch only.' }],
+      }],
+    },
+  },
 );

@@ -11,7 +11,7 @@ import { toBase64Url } from '../util/bytes.js';
  * one line `atlog <cmd>: <message>` on stderr, never a stack trace.
  */
 
-const INPUT_CODES = /^ERR_(KEY|CBOR|COSE|INVALID|CLI|HASH)_?/;
+const INPUT_CODES = /^ERR_(KEY|CBOR|COSE|INVALID|CLI|HASH)(_|$)/;
 
 /** Makes commander's own usage errors (missing option, unknown option) exit 2 instead of 1. */
 export function usageExit2(cmd: Command): Command {
@@ -21,7 +21,8 @@ export function usageExit2(cmd: Command): Command {
   });
 }
 
-function isInputError(err: unknown): boolean {
+/** True for errors of bad usage or unreadable input (exit 2), as opposed to failures (exit 1). */
+export function isInputError(err: unknown): boolean {
   if (isAtlogError(err)) return INPUT_CODES.test(err.code);
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && ['ENOENT', 'EACCES', 'EISDIR', 'EEXIST', 'ENOTDIR', 'EPERM'].includes(code);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import * as fetchCmd from './fetch.js';
 import * as issuers from './issuers.js';
 import * as keygen from './keygen.js';
 import * as keys from './keys.js';
@@ -15,5 +16,5 @@ program
   .name('atlog')
   .description('Agent transparency log: a SCITT transparency service and offline verifier')
   .showHelpAfterError();
-for (const mod of [serve, registerCmd, issuers, keys, keygen, sign, verify, witness]) mod.register(program);
+for (const mod of [serve, registerCmd, fetchCmd, issuers, keys, keygen, sign, verify, witness]) mod.register(program);
 await program.parseAsync(process.argv);

@@ -4,3 +4,4 @@ export { parseStatement, type HashEnvelope, type ParsedStatement, type ParseStat
 export { entryHash, receiptsOf, registrationEntry, registrationEntryOf, toTransparentStatement } from './entry.js';
 export { normalizeCwtClaims, toNumericDate, type CwtClaims } from './cwt.js';
 export { AAT_CONTENT_TYPE, COSE_MEDIA_TYPE, RECEIPT_MEDIA_TYPE, STATEMENT_MEDIA_TYPE } from './media-types.js';
+export { describeNonStatement } from './sniff.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cborDecode } from '../../src/cose/cbor.js';
-import { registerStatement } from '../../src/http/client.js';
+import { createClient } from '../../src/client/index.js';
 import { decodeSign1 } from '../../src/cose/sign1.js';
 import { importCoseKey, importCoseKeySet, type PublicKey } from '../../src/keys/index.js';
 import { verifyConsistencyReceipt, verifyReceipt } from '../../src/receipts/index.js';
@@ -252,7 +252,7 @@ describe('asynchronous registration (wait limit 0)', () => {
   });
 
   it('the client library follows 303 and 302 to the receipt', async () => {
-    const reg = await registerStatement(url, aatStatement(agent).bytes, 10_000);
+    const reg = await createClient({ url, registerTimeoutMs: 10_000 }).register(aatStatement(agent).bytes);
     expect(reg.polled).toBe(true);
     expect(reg.entryId).toMatch(/^[0-9a-f]{64}$/);
     const again = await call(`${url}/entries/${reg.entryId}`);
@@ -323,7 +323,7 @@ describe('rate limiting and admin', () => {
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await call(`${url}/healthz`)).status).toBe(200);
     // The client waits out Retry-After instead of failing.
-    const reg = await registerStatement(url, aatStatement(agent).bytes, 10_000);
+    const reg = await createClient({ url, registerTimeoutMs: 10_000 }).register(aatStatement(agent).bytes);
     expect(reg.entryId).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalBytes, genesisRecord, type AatRecord } from '../../src/aat/index.js';
 import { resolveConfig, type ServeConfig } from '../../src/config/index.js';
-import { decodeProblem, type DecodedProblem } from '../../src/http/client.js';
+import { decodeProblem, type DecodedProblem } from '../../src/client/index.js';
 import { openService } from '../../src/http/open-service.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { exportCoseKey, generateKey, type PrivateKey } from '../../src/keys/index.js';

@@ -1,0 +1,5 @@
+/** SCRAPI client over fetch (docs/api.md "Client"): registration with polling, receipts, keys, log views. */
+export { createClient, type Checkpoint, type IssuerView, type KeySet, type ReceiptOptions, type TransparencyClient } from './client.js';
+export type { CallOptions, ClientOptions, FetchLike } from './options.js';
+export { decodeProblem, type DecodedProblem } from './problem.js';
+export type { Registration } from './register.js';
