@@ -2,7 +2,7 @@ import { AtlogError } from '../errors.js';
 import { algById } from '../cose/algorithms.js';
 import { toBeSigned } from '../cose/sign1.js';
 import type { PublicKey } from '../keys/index.js';
-import { equalBytes, toHex } from '../util/bytes.js';
+import { equalBytes, toBase64Url } from '../util/bytes.js';
 
 /**
  * Which service keys may have signed a receipt, and the signature check itself. A receipt names its key by
@@ -20,8 +20,8 @@ export function candidateKeys(keys: readonly PublicKey[], alg: number, kid: Uint
   // a kid matches the key's own kid or its RFC 9679 thumbprint (keys imported without a kid)
   const out = keys.filter((k) => k.supportsAlg(alg) && (kid === undefined || equalBytes(k.kid, kid) || equalBytes(k.thumbprint, kid)));
   if (out.length === 0) {
-    throw new AtlogError('ERR_RECEIPT_UNKNOWN_KEY', `no trusted service key for alg ${alg}${kid ? ` and kid ${toHex(kid)}` : ''}`, {
-      details: { alg, kid: kid ? toHex(kid) : undefined },
+    throw new AtlogError('ERR_RECEIPT_UNKNOWN_KEY', `no trusted service key for alg ${alg}${kid ? ` and kid ${toBase64Url(kid)}` : ''}`, {
+      details: { alg, kid: kid ? toBase64Url(kid) : undefined },
     });
   }
   return out;

@@ -1,6 +1,6 @@
 import { AtlogError } from '../errors.js';
 import { exportCoseKey, importCoseKey, isPrivateKey, type PrivateKey, type PublicKey } from '../keys/index.js';
-import { equalBytes, fromHex, toHex } from '../util/bytes.js';
+import { equalBytes, fromHex, toBase64Url, toHex } from '../util/bytes.js';
 import type { PolicyIssuer } from './policy/schema.js';
 import type { IssuerInfo, IssuerKeyOptions } from './types.js';
 
@@ -103,12 +103,12 @@ export class IssuerRegistry {
     if (!v) throw refuse('unknown_issuer', `issuer ${iss} is not known to this service`, iss);
     if (v.status === 'revoked') throw refuse('revoked_issuer', `issuer ${iss} is revoked`, iss);
     const matches = v.keys.filter((k) => kidMatches(k.key, kid));
-    if (matches.length === 0) throw refuse('unknown_key', `issuer ${iss} has no key with kid ${toHex(kid)}`, iss);
+    if (matches.length === 0) throw refuse('unknown_key', `issuer ${iss} has no key with kid ${toBase64Url(kid)}`, iss);
     // The same key may be listed twice (file and admin): any revocation wins.
-    if (matches.some((k) => k.status === 'revoked')) throw refuse('revoked_key', `key ${toHex(kid)} of ${iss} is revoked`, iss);
+    if (matches.some((k) => k.status === 'revoked')) throw refuse('revoked_key', `key ${toBase64Url(kid)} of ${iss} is revoked`, iss);
     const k = matches[0]!;
-    if (k.notBefore && now < k.notBefore) throw refuse('key_not_yet_valid', `key ${toHex(kid)} of ${iss} is valid from ${k.notBefore.toISOString()}`, iss);
-    if (k.notAfter && now > k.notAfter) throw refuse('key_expired', `key ${toHex(kid)} of ${iss} expired ${k.notAfter.toISOString()}`, iss);
+    if (k.notBefore && now < k.notBefore) throw refuse('key_not_yet_valid', `key ${toBase64Url(kid)} of ${iss} is valid from ${k.notBefore.toISOString()}`, iss);
+    if (k.notAfter && now > k.notAfter) throw refuse('key_expired', `key ${toBase64Url(kid)} of ${iss} expired ${k.notAfter.toISOString()}`, iss);
     return k.key;
   }
 
@@ -145,7 +145,7 @@ export class IssuerRegistry {
     if (kid === undefined) {
       next = { ...cur, status: 'revoked' };
     } else {
-      if (!v.keys.some((k) => kidMatches(k.key, kid))) throw new AtlogError('ERR_ISSUER_NOT_FOUND', `issuer ${iss} has no key ${toHex(kid)}`);
+      if (!v.keys.some((k) => kidMatches(k.key, kid))) throw new AtlogError('ERR_ISSUER_NOT_FOUND', `issuer ${iss} has no key ${toBase64Url(kid)}`);
       next = { ...cur, revokedKids: [...new Set([...cur.revokedKids, toHex(kid)])] };
     }
     await this.store.save(next);
@@ -161,7 +161,7 @@ export class IssuerRegistry {
       status: v.status,
       source: v.source,
       keys: v.keys.map((k) => ({
-        kid: toHex(k.key.kid),
+        kid: toBase64Url(k.key.thumbprint),
         alg: k.key.alg,
         status: k.status,
         ...(k.notBefore ? { notBefore: k.notBefore.toISOString() } : {}),

@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtlogError } from '../errors.js';
 import { exportCoseKey, exportCoseKeySet, generateKey, importCoseKey, isPrivateKey, type PrivateKey, type PublicKey } from '../keys/index.js';
-import { equalBytes, toHex } from '../util/bytes.js';
+import { equalBytes, toBase64Url } from '../util/bytes.js';
 import type { ServiceLogger } from './options.js';
 
 /**
@@ -74,7 +74,7 @@ async function loadOrCreate(dir: string, slot: Slot, logger: ServiceLogger): Pro
     // Recreate a missing or stale public file; never trust it as the source of the private one.
     const pub = exportCoseKey(key.publicKey);
     if (!(await exists(pubFile)) || !equalBytes(new Uint8Array(await readFile(pubFile)), pub)) await writeFile(pubFile, pub, { mode: 0o644 });
-    logger.info({ key: slot.name, kid: toHex(key.kid) }, 'service key loaded');
+    logger.info({ key: slot.name, kid: toBase64Url(key.kid) }, 'service key loaded');
     return key;
   }
   const key = generateKey(slot.alg);
@@ -82,7 +82,7 @@ async function loadOrCreate(dir: string, slot: Slot, logger: ServiceLogger): Pro
   await writeFile(privFile, exportCoseKey(key), { mode: PRIVATE_MODE, flag: 'wx' });
   await chmod(privFile, PRIVATE_MODE); // the umask can only narrow the mode, but be explicit
   await writeFile(pubFile, exportCoseKey(key.publicKey), { mode: 0o644 });
-  logger.info({ key: slot.name, kid: toHex(key.kid) }, 'service key generated');
+  logger.info({ key: slot.name, kid: toBase64Url(key.kid) }, 'service key generated');
   return key;
 }
 

@@ -4,7 +4,7 @@ import { toBeSigned } from '../cose/sign1.js';
 import { AtlogError, isAtlogError } from '../errors.js';
 import { sha256 } from '../log/hashing.js';
 import { AAT_CONTENT_TYPE, parseStatement, registrationEntryOf, type ParsedStatement } from '../statements/index.js';
-import { toHex } from '../util/bytes.js';
+import { toBase64Url, toHex } from '../util/bytes.js';
 import type { IssuerRegistry } from './issuers.js';
 import type { Policy } from './policy/schema.js';
 import { evaluateRules } from './policy/rules.js';
@@ -119,7 +119,7 @@ export class Registrar {
     const aat = st.contentType === AAT_CONTENT_TYPE && policy.aat.validate;
     const recordRequest = aat ? { payloadLength: payload.length, draft: policy.aat.requireRecordPhase ? (1 as const) : (0 as const) } : undefined;
     const v = await this.pool.check(key, toBeSigned(st.sign1.protectedBytes, payload), st.sign1.signature, st.alg, recordRequest);
-    if (!v.ok) throw rejected('bad_signature', 'signature does not verify with the issuer key', { iss: st.iss, kid: toHex(st.kid) });
+    if (!v.ok) throw rejected('bad_signature', 'signature does not verify with the issuer key', { iss: st.iss, kid: toBase64Url(st.kid) });
 
     const out: CheckedStatement = { entry: pre.entry, entryHash: pre.entryHash, entryId: toHex(pre.entryHash) };
     if (st.contentType === AAT_CONTENT_TYPE) {

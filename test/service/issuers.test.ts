@@ -3,7 +3,7 @@ import { isAtlogError } from '../../src/errors.js';
 import { generateKey } from '../../src/keys/index.js';
 import { IssuerRegistry, type StoredIssuer } from '../../src/service/issuers.js';
 import type { PolicyIssuer } from '../../src/service/policy/schema.js';
-import { toHex } from '../../src/util/bytes.js';
+import { toBase64Url, toHex } from '../../src/util/bytes.js';
 import { codeOf } from './helpers.js';
 
 function memoryStore(rows: StoredIssuer[] = []) {
@@ -78,7 +78,7 @@ describe('issuer registry', () => {
       ['urn:agent:a', 'both', 'active'],
       ['urn:agent:c', 'admin', 'revoked'],
     ]);
-    expect(list[0]!.keys.find((k) => k.kid === toHex(fileKey.kid))!.status).toBe('revoked');
+    expect(list[0]!.keys.find((k) => k.kid === toBase64Url(fileKey.thumbprint))!.status).toBe('revoked');
     expect(list[1]!.keys[0]!.notAfter).toBe('2030-01-01T00:00:00.000Z');
   });
 
