@@ -20,6 +20,9 @@ export function register(program: Command): void {
     const shown = o.default === undefined ? '' : ` (default ${String(o.default)})`;
     cmd.option(`--${o.flag} <value>`, `${o.doc}; env ${o.env}${shown}`);
   }
+  // Settings without a flag (secrets) exist only in the environment: --help must still name them.
+  const envOnly = OPTIONS.filter((o) => o.flag === undefined).map((o) => `  ${o.env}  ${o.doc}`);
+  cmd.addHelpText('after', `\nEnvironment only:\n${envOnly.join('\n')}\nEvery flag has an ATLOG_* variable too (shown with each option); see docs/operations.md.`);
   cmd.action(async (raw: Record<string, unknown>) => {
     const flags: Partial<Record<keyof ServeConfig, unknown>> = {};
     for (const o of OPTIONS) {
@@ -29,6 +32,16 @@ export function register(program: Command): void {
     }
     await serve(flags, typeof raw.config === 'string' ? raw.config : undefined, openService);
   });
+}
+
+/** One line for the listen errors a user can fix with a setting; undefined for anything else. */
+function bindFailure(err: unknown, config: ServeConfig): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE') return `port ${config.port} is already in use (${where}); choose another with --port or ATLOG_PORT`;
+  if (code === 'EACCES') return `not allowed to listen on ${where}; choose a port above 1023 with --port or ATLOG_PORT`;
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return `cannot listen on ${config.host}: no such local address; set --host or ATLOG_HOST`;
+  return undefined;
 }
 
 function camel(flag: string): string {
@@ -50,7 +63,9 @@ async function serve(flags: Partial<Record<keyof ServeConfig, unknown>>, configP
   try {
     server = await startServer(config, open, logger);
   } catch (err) {
-    logger.fatal({ code: isAtlogError(err) ? err.code : undefined, err }, 'cannot start');
+    const bind = bindFailure(err, config);
+    if (bind !== undefined) process.stderr.write(`atlog serve: ${bind}\n`);
+    else logger.fatal({ code: isAtlogError(err) ? err.code : undefined, err }, 'cannot start');
     process.exitCode = 1;
     return;
   }

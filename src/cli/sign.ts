@@ -1,9 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { aatRecordIn } from '../aat/detect.js';
 import { HASH_SHA256, HASH_SHA384, HASH_SHA512, type HashAlg } from '../cose/algorithms.js';
 import { AtlogError } from '../errors.js';
 import { isPrivateKey, parseKeyFile, type PrivateKey } from '../keys/index.js';
-import { buildStatement } from '../statements/index.js';
+import { AAT_CONTENT_TYPE, buildStatement } from '../statements/index.js';
 import { runOffline, usageExit2 } from './keygen.js';
 
 interface SignOptions {
@@ -30,6 +31,19 @@ function signingKey(file: string): PrivateKey {
   const keys = parseKeyFile(new Uint8Array(readFileSync(file))).filter(isPrivateKey);
   if (keys.length !== 1) throw usage(`${file} must hold exactly one private key, found ${keys.length}`);
   return keys[0]!;
+}
+
+/**
+ * The mistakes the service would refuse an AAT record for, caught before signing: a record under another
+ * content type, and a CWT iss or sub that does not name the record's agent and session (spec/policy.md).
+ * @throws AtlogError ERR_CLI_USAGE naming the flag to change.
+ */
+function checkAatBinding(payload: Uint8Array, contentType: string, iss: string, sub: string): void {
+  const record = aatRecordIn(payload);
+  if (record === undefined) return;
+  if (contentType !== AAT_CONTENT_TYPE) throw usage(`the payload is an AAT record: sign it with --content-type ${AAT_CONTENT_TYPE}, not ${contentType}`);
+  if (record.agent_id !== iss) throw usage(`--iss ${iss} is not the record's agent_id ${String(record.agent_id)}`);
+  if (sub !== `urn:uuid:${String(record.session_id)}`) throw usage(`--sub ${sub} is not urn:uuid:${String(record.session_id)} (the record's session_id)`);
 }
 
 /**
@@ -62,6 +76,7 @@ export function register(program: Command): void {
       if (o.sub.length === 0) throw usage('--sub must not be empty');
       const key = signingKey(o.key);
       const payload = new Uint8Array(readFileSync(o.in));
+      if (o.contentType !== undefined) checkAatBinding(payload, o.contentType, o.iss, o.sub);
       const statement = buildStatement({
         key,
         iss: o.iss,

@@ -100,10 +100,10 @@ export class IssuerRegistry {
    */
   keyFor(iss: string, kid: Uint8Array, now: Date = new Date()): PublicKey {
     const v = this.keysOf(iss);
-    if (!v) throw refuse('unknown_issuer', `issuer ${iss} is not known to this service`, iss);
+    if (!v) throw refuse('unknown_issuer', `issuer ${iss} is not known to this service; add it with atlog issuers add --iss ${iss} --key KEYFILE (or in the policy file)`, iss);
     if (v.status === 'revoked') throw refuse('revoked_issuer', `issuer ${iss} is revoked`, iss);
     const matches = v.keys.filter((k) => kidMatches(k.key, kid));
-    if (matches.length === 0) throw refuse('unknown_key', `issuer ${iss} has no key with kid ${toBase64Url(kid)}`, iss);
+    if (matches.length === 0) throw refuse('unknown_key', `issuer ${iss} has no key with kid ${toBase64Url(kid)}; add it with atlog issuers add --iss ${iss} --key KEYFILE`, iss);
     // The same key may be listed twice (file and admin): any revocation wins.
     if (matches.some((k) => k.status === 'revoked')) throw refuse('revoked_key', `key ${toBase64Url(kid)} of ${iss} is revoked`, iss);
     const k = matches[0]!;

@@ -1,9 +1,10 @@
+import { aatRecordIn } from '../aat/detect.js';
 import type { AatRecord } from '../aat/index.js';
 import { checkCrit } from '../cose/headers.js';
 import { toBeSigned } from '../cose/sign1.js';
 import { AtlogError, isAtlogError } from '../errors.js';
 import { sha256 } from '../log/hashing.js';
-import { AAT_CONTENT_TYPE, parseStatement, registrationEntryOf, type ParsedStatement } from '../statements/index.js';
+import { AAT_CONTENT_TYPE, describeNonStatement, parseStatement, registrationEntryOf, type ParsedStatement } from '../statements/index.js';
 import { toBase64Url, toHex } from '../util/bytes.js';
 import type { IssuerRegistry } from './issuers.js';
 import type { Policy } from './policy/schema.js';
@@ -59,11 +60,24 @@ function parse(bytes: Uint8Array, maxBytes: number): ParsedStatement {
     }
     if (isAtlogError(e, 'ERR_CBOR_TOO_LARGE')) throw new AtlogError('ERR_REG_TOO_LARGE', e.message, { cause: e });
     const detail = e instanceof Error ? e.message : String(e);
-    throw new AtlogError('ERR_REG_MALFORMED', `not a valid Signed Statement: ${detail}`, { cause: e, details: { reason: isAtlogError(e) ? e.code : 'malformed' } });
+    // Say what the body is when it is not a COSE_Sign1 at all (a JSON record, a key, a receipt, ...).
+    const what = describeNonStatement(bytes);
+    throw new AtlogError('ERR_REG_MALFORMED', `not a valid Signed Statement: ${what ?? detail}`, { cause: e, details: { reason: isAtlogError(e) ? e.code : 'malformed' } });
   }
 }
 
 const SESSION_SUB = /^urn:uuid:([0-9a-fA-F-]{36})$/;
+
+/**
+ * When the issuer or its key is unknown and the payload is an AAT record of another agent, the likelier mistake
+ * is the CWT iss, so that is what is reported (`iss_mismatch`), not the unknown issuer.
+ */
+function issMismatch(st: ParsedStatement, payload: Uint8Array): AtlogError | undefined {
+  if (st.contentType !== AAT_CONTENT_TYPE) return undefined;
+  const agentId = aatRecordIn(payload)?.agent_id;
+  if (typeof agentId !== 'string' || agentId === st.iss) return undefined;
+  return rejected('iss_mismatch', `CWT iss ${st.iss} is not the record's agent_id ${agentId}`, { iss: st.iss });
+}
 
 /** Order-independent registration checks against one policy. */
 export class Registrar {
@@ -90,7 +104,8 @@ export class Registrar {
    *   unknown, or not fitting the issuer's key: details.reason alg_key_mismatch), or
    *   ERR_REG_REJECTED with details.reason (unknown_issuer, revoked_issuer, unknown_key, revoked_key,
    *   key_not_yet_valid, key_expired, no_kid, bad_signature, not_aat, invalid_record,
-   *   not_canonical, iss_mismatch, sub_mismatch, hash_envelope_not_allowed, rule_denied with details.rule).
+   *   not_canonical, iss_mismatch, sub_mismatch, hash_envelope_not_allowed, aat_wrong_content_type, not_aat,
+   *   rule_denied with details.rule).
    */
   async check(bytes: Uint8Array, policy: Policy, now: Date = new Date(), prepared?: PreparedStatement): Promise<CheckedStatement> {
     if (!(bytes instanceof Uint8Array)) throw new AtlogError('ERR_REG_MALFORMED', 'statement must be bytes');
@@ -108,7 +123,12 @@ export class Registrar {
     }
     if (st.kid === undefined) throw rejected('no_kid', 'statement names its key by x5chain/x5t; this service needs a kid (4)', { iss: st.iss });
 
-    const key = this.issuers.keyFor(st.iss, st.kid, now);
+    let key;
+    try {
+      key = this.issuers.keyFor(st.iss, st.kid, now);
+    } catch (e) {
+      throw issMismatch(st, payload) ?? e;
+    }
     if (!key.supportsAlg(st.alg)) {
       // spec/api.md: an alg that does not fit the key is "Bad Signature Algorithm", not "Rejected".
       throw new AtlogError('ERR_REG_BAD_ALG', `algorithm ${st.alg} does not fit the issuer's ${key.family} key`, {
@@ -133,6 +153,10 @@ export class Registrar {
       }
       const m = SESSION_SUB.exec(st.sub);
       return m ? { ...out, session: { agentId: st.iss, sessionId: m[1]!.toLowerCase() } } : out;
+    }
+    if (policy.aat.validate && aatRecordIn(payload) !== undefined) {
+      // Under another content type the record would be logged unchecked and outside its session's chain.
+      throw rejected('aat_wrong_content_type', `the payload is an AAT record: sign it with content type ${AAT_CONTENT_TYPE}, not ${st.contentType ?? 'none'}`, { iss: st.iss });
     }
     if (policy.aat.required) throw rejected('not_aat', `the Registration Policy only accepts ${AAT_CONTENT_TYPE} statements`, { iss: st.iss });
     return out;

@@ -1,3 +1,4 @@
+import { looksLikeAatRecord } from '../aat/detect.js';
 import { cborDecode, isTag } from '../cose/cbor.js';
 import { COSE_SIGN1_TAG, HEADER_VDS, KEY_KTY } from '../cose/labels.js';
 import { decodeSign1 } from '../cose/sign1.js';
@@ -11,12 +12,6 @@ import { AAT_CONTENT_TYPE } from './media-types.js';
  */
 
 const SIGN_FIRST = 'sign it first with atlog sign';
-
-function looksLikeAatRecord(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  return typeof o.agent_id === 'string' && typeof o.session_id === 'string' && typeof o.action_type === 'string';
-}
 
 function describeText(text: string): string {
   const t = text.trim();

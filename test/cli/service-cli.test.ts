@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../src/config/index.js';
 import { decodeSign1 } from '../../src/cose/sign1.js';
@@ -9,21 +7,9 @@ import { exportCoseKey, importCoseKeySet, type PublicKey } from '../../src/keys/
 import { verifyReceipt } from '../../src/receipts/index.js';
 import { fromHex, toBase64, toBase64Url, toHex } from '../../src/util/bytes.js';
 import { tempDir } from '../helpers/temp.js';
+import { atlog } from '../helpers/cli.js';
 import { aatStatement, makeAgent, policyYaml, postEntry } from '../http/helpers.js';
-import { CLI, spawnServer, type ServerProcess } from '../http/spawn.js';
-
-const run = promisify(execFile);
-
-/** Runs `atlog ARGS`; never throws, returns the exit code and output. */
-async function atlog(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+import { spawnServer, type ServerProcess } from '../http/spawn.js';
 
 describe('atlog serve / register / keys / issuers', () => {
   const dir = tempDir('atlog-cli-');

@@ -180,7 +180,12 @@ rules:
   afterAll(() => svc.close());
 
   const cases: Array<[string, () => Uint8Array, string, string | undefined]> = [
-    ['unknown issuer', () => new Agent().statement(new Agent().genesis()), 'ERR_REG_REJECTED', 'unknown_issuer'],
+    ['unknown issuer', () => {
+      const stranger = new Agent();
+      return stranger.statement(stranger.genesis());
+    }, 'ERR_REG_REJECTED', 'unknown_issuer'],
+    // an unknown iss over another agent's record: the iss is the likelier mistake, and is what is reported
+    ['unknown issuer, record of another agent', () => new Agent().statement(new Agent().genesis()), 'ERR_REG_REJECTED', 'iss_mismatch'],
     ['revoked key', () => revokedKeyAgent.statement(revokedKeyAgent.genesis()), 'ERR_REG_REJECTED', 'revoked_key'],
     ['revoked issuer', () => revokedAgent.statement(revokedAgent.genesis()), 'ERR_REG_REJECTED', 'revoked_issuer'],
     ['key of someone else', () => alice.statement(alice.next(toolCall()), { key: generateKey('ES256') }), 'ERR_REG_REJECTED', 'unknown_key'],
