@@ -3,24 +3,14 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
-import { tempDir } from '../http/helpers.js';
+import { tempDir } from '../helpers/temp.js';
 
 /**
  * `npm start` runs the service through npm and a shell. Signalling the npm process (what a process manager or
  * a container runtime does) must stop the service with it: no orphan left holding the port and the data.
  */
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** True when the port can be bound again, i.e. nothing listens on it any more. */
 function released(port: number): Promise<boolean> {

@@ -1,0 +1,51 @@
+import { rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { gitStatus, runBash, script, shBlocks } from '../helpers/docs.js';
+import { freePort } from '../helpers/net.js';
+import { tempDir } from '../helpers/temp.js';
+
+/**
+ * docs/auditor.md runs as written: in one bash session at the repository root, quickstart steps 1 to 5 (the
+ * service and the records the live sections use), then every sh block of the auditor guide, then the
+ * quickstart's last step (stop the service).
+ */
+describe('docs/auditor.md', () => {
+  it('every example runs as written and gives the verdict the guide states', { timeout: 300_000 }, async () => {
+    const quick = shBlocks('quickstart.md', '## 6.');
+    const { before: audit } = shBlocks('auditor.md');
+    expect(audit.length).toBeGreaterThanOrEqual(10);
+    expect(audit.join('\n')).not.toMatch(/\bcurl\b|node -e|\.\.\/shared/);
+    const tmp = tempDir('atlog-auditor-');
+    const clean = gitStatus();
+    try {
+      const port = await freePort();
+      const body = [script(quick.before, port), 'echo "=== auditor.md ==="', script(audit, port), 'echo "=== stop ==="', script(quick.after, port)].join('\n');
+      const r = runBash(body, tmp, 290_000);
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      const out = r.stdout.slice(r.stdout.indexOf('=== auditor.md ==='), r.stdout.indexOf('=== stop ==='));
+      // 1: the keys, with their kids
+      expect(out).toMatch(/^2 keys written to service-keys\.cbor: [A-Za-z0-9_-]{43}, [A-Za-z0-9_-]{43}$/m);
+      // 2, 3 (CCF), 5, 6, 7 and the three live checks of 8 are VALID
+      expect(out.match(/^VALID$/gm)?.length).toBe(8);
+      // 3 and 4 with --json: valid, and 4 shows each receipt's checked time
+      expect(out.match(/^\{"valid":true,/gm)?.length).toBe(2);
+      expect(out).toMatch(/"name":"receipt\[0\]\.timestamp\[0\]","ok":true,"detail":"genTime /);
+      expect(out).toMatch(/"name":"receipt\[1\]\.timestamp\[0\]","ok":true,"detail":"genTime /);
+      // the failures the guide announces, each with its code and exit 1
+      expect(out).toMatch(/^NOT VALID: ERR_TSA_UNTRUSTED_ROOT /m);
+      expect(out).toContain("exit 1: another TSA's root does not vouch for these tokens");
+      expect(out).toMatch(/^\{"valid":false,.*"code":"ERR_AAT_CHAIN_EDITED"/m);
+      expect(out).toMatch(/^NOT VALID: ERR_VERIFY_SPLIT_VIEW /m);
+      expect(out.match(/^exit 1$/gm)?.length).toBe(2);
+      // 8: the live artefacts, timestamps checked
+      expect(out).toMatch(/^TSA root certificate written to tsa-root\.pem$/m);
+      expect(out).toMatch(/^ok +receipt\[0\]\.timestamp\[0\]: genTime /m);
+      expect(out).toMatch(/^consistency receipt \d+ -> \d+ written to consistency\.cose$/m);
+      // the published scitt-rfc9162 vectors: three failures, two valid
+      expect(out).toMatch(/^1\n1\n1\n0\n0$/m);
+      expect(gitStatus()).toBe(clean);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
