@@ -44,8 +44,8 @@ export function adminRouter(ctx: HttpContext): Router {
     res.status(200).type(MT_JSON).send(JSON.stringify({ issuers: await ctx.service.issuers.list() }));
   });
 
-  // Revokes one key (?kid= as unpadded base64url, as keygen prints it, or hex, as the list shows it) or the
-  // whole issuer.
+  // Revokes one key (?kid= as unpadded base64url, as keygen prints it and the list shows it; hex, which older
+  // lists showed, is still accepted) or the whole issuer.
   r.post('/admin/issuers/:iss/revoke', async (req: Request, res: Response) => {
     const iss = String(req.params.iss);
     const q = req.query.kid;
