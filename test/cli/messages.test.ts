@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes, genesisRecord } from '../../src/aat/index.js';
 import { createClient, type TransparencyClient } from '../../src/client/index.js';
-import { AtlogError } from '../../src/errors.js';
 import { exportCoseKey, exportSpkiPem, generateKey } from '../../src/keys/index.js';
 import { buildStatement } from '../../src/statements/index.js';
 import { toBase64Url } from '../../src/util/bytes.js';
 import { atlog } from '../helpers/cli.js';
+import { rejection } from '../helpers/errors.js';
 import { aatStatement, makeAgent, startTestServer, tempDir } from '../http/helpers.js';
 
 /**
@@ -17,12 +17,7 @@ import { aatStatement, makeAgent, startTestServer, tempDir } from '../http/helpe
  */
 
 async function problemOf(p: Promise<unknown>): Promise<{ code?: string; detail: string; extensions: Record<string, string> }> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(AtlogError);
-  return (e as AtlogError).details!.problem as { code?: string; detail: string; extensions: Record<string, string> };
+  return (await rejection(p)).details!.problem as { code?: string; detail: string; extensions: Record<string, string> };
 }
 
 describe('messages', () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type ClientOptions } from '../../src/client/index.js';
 import { backoffMs, retryAfterMs } from '../../src/client/transport.js';
 import { cborEncode } from '../../src/cose/cbor.js';
-import { AtlogError } from '../../src/errors.js';
+import { rejection } from '../helpers/errors.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 import { answer, scriptServer, type Script, type ScriptServer } from './script-server.js';
 
@@ -30,15 +30,6 @@ async function serve(script: Script, opts: Partial<ClientOptions> = {}): Promise
   return createClient({ url: server.url, backoffMs: 1, maxBackoffMs: 5, pollIntervalMs: 1, ...opts });
 }
 
-/** The AtlogError a promise rejects with (fails the test if it resolves or rejects with something else). */
-async function failure(p: Promise<unknown>): Promise<AtlogError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(AtlogError);
-  return e as AtlogError;
-}
 
 describe('registration answers', () => {
   it('201 with the receipt: no polling; the entry id comes from Location', async () => {
@@ -91,10 +82,10 @@ describe('registration answers', () => {
     let c = await serve((req, res, n) =>
       n === 0 ? answer(res, 202, { Location: '/operations/7' }) : answer(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify({ status: 'failed', error: { title: 'Rejected' } })),
     );
-    expect((await failure(c.register(STATEMENT))).code).toBe('ERR_CLIENT_REJECTED');
+    expect((await rejection(c.register(STATEMENT))).code).toBe('ERR_CLIENT_REJECTED');
     await server!.close();
     c = await serve((req, res, n) => (n === 0 ? answer(res, 303, { Location: '/entries/op-9' }) : answer(res, 404, {})));
-    const e = await failure(c.register(STATEMENT));
+    const e = await rejection(c.register(STATEMENT));
     expect(e.code).toBe('ERR_CLIENT_NOT_FOUND');
     expect((e.details?.problem as { status: number }).status).toBe(404);
   });
@@ -116,10 +107,10 @@ describe('registration answers', () => {
 
   it('a 200 whose body is no receipt (a proxy page) is ERR_CLIENT_UNEXPECTED, as is a 303 without Location', async () => {
     let c = await serve((_r, res) => answer(res, 201, { 'Content-Type': 'text/html' }, '<html>gateway</html>'));
-    expect((await failure(c.register(STATEMENT))).code).toBe('ERR_CLIENT_UNEXPECTED');
+    expect((await rejection(c.register(STATEMENT))).code).toBe('ERR_CLIENT_UNEXPECTED');
     await server!.close();
     c = await serve((_r, res) => answer(res, 303, {}));
-    expect((await failure(c.register(STATEMENT))).code).toBe('ERR_CLIENT_UNEXPECTED');
+    expect((await rejection(c.register(STATEMENT))).code).toBe('ERR_CLIENT_UNEXPECTED');
   });
 });
 
@@ -127,7 +118,7 @@ describe('problem details', () => {
   it('a CBOR problem (RFC 9290) with atlog extension: ERR_CLIENT_REJECTED with title, detail, code and reason', async () => {
     const body = cborEncode(new Map<unknown, unknown>([[-1, 'Rejected'], [-2, 'issuer x is not known'], ['tag:atlog.dev,2026:problem', new Map([['code', 'ERR_REG_REJECTED'], ['reason', 'unknown_issuer']])]]));
     const c = await serve((_r, res) => answer(res, 400, { 'Content-Type': 'application/concise-problem-details+cbor' }, body));
-    const e = await failure(c.register(STATEMENT));
+    const e = await rejection(c.register(STATEMENT));
     expect(e.code).toBe('ERR_CLIENT_REJECTED');
     expect(e.details?.problem).toEqual({ status: 400, title: 'Rejected', detail: 'issuer x is not known', code: 'ERR_REG_REJECTED', extensions: { reason: 'unknown_issuer' } });
     expect(server!.seen).toHaveLength(1); // a refusal is never retried
@@ -135,11 +126,11 @@ describe('problem details', () => {
 
   it('a JSON problem (RFC 9457), and an HTML error page, are decoded too', async () => {
     let c = await serve((_r, res) => answer(res, 415, { 'Content-Type': 'application/problem+json' }, JSON.stringify({ title: 'Unsupported Media Type', detail: 'x', code: 'ERR_HTTP_UNSUPPORTED_MEDIA_TYPE' })));
-    let e = await failure(c.register(STATEMENT));
+    let e = await rejection(c.register(STATEMENT));
     expect(e.details?.problem).toMatchObject({ status: 415, title: 'Unsupported Media Type', code: 'ERR_HTTP_UNSUPPORTED_MEDIA_TYPE' });
     await server!.close();
     c = await serve((_r, res) => answer(res, 500, { 'Content-Type': 'text/html' }, '<h1>oops</h1>'));
-    e = await failure(c.checkpoint());
+    e = await rejection(c.checkpoint());
     expect(e.code).toBe('ERR_CLIENT_SERVER_ERROR');
     expect(e.details?.problem).toMatchObject({ status: 500, title: 'HTTP 500', code: undefined });
   });
@@ -157,7 +148,7 @@ describe('retries', () => {
 
   it('a Retry-After beyond the time limit fails at once with ERR_CLIENT_UNAVAILABLE and the wait asked for', async () => {
     const c = await serve((_r, res) => answer(res, 503, { 'Retry-After': '120' }), { timeoutMs: 10_000 });
-    const e = await failure(c.keys());
+    const e = await rejection(c.keys());
     expect(e.code).toBe('ERR_CLIENT_UNAVAILABLE');
     expect(e.details?.retryAfterMs).toBe(120_000);
     expect(server!.seen).toHaveLength(1);
@@ -169,7 +160,7 @@ describe('retries', () => {
     expect(server!.seen).toHaveLength(3);
     await server!.close();
     c = await serve((_r, res) => answer(res, 503), { retries: 2 });
-    const e = await failure(c.register(STATEMENT));
+    const e = await rejection(c.register(STATEMENT));
     expect(e.code).toBe('ERR_CLIENT_UNAVAILABLE');
     expect(e.details).toMatchObject({ status: 503, attempts: 3 });
     expect(server!.seen).toHaveLength(3);
@@ -182,7 +173,7 @@ describe('retries', () => {
     expect(server!.seen).toHaveLength(2);
     await server!.close();
     c = await serve(drop, { retries: 0 });
-    expect((await failure(c.register(STATEMENT))).code).toBe('ERR_CLIENT_NETWORK');
+    expect((await rejection(c.register(STATEMENT))).code).toBe('ERR_CLIENT_NETWORK');
   });
 
   it('a refused connection (nothing listening) is ERR_CLIENT_NETWORK after the retries', async () => {
@@ -190,7 +181,7 @@ describe('retries', () => {
     const url = server.url;
     await server.close();
     server = undefined;
-    const e = await failure(createClient({ url, retries: 2, backoffMs: 1 }).checkpoint());
+    const e = await rejection(createClient({ url, retries: 2, backoffMs: 1 }).checkpoint());
     expect(e.code).toBe('ERR_CLIENT_NETWORK');
     expect(e.details?.attempts).toBe(3);
   });
@@ -210,8 +201,8 @@ describe('retries', () => {
 describe('time limits and abort', () => {
   it('a service that never answers: ERR_CLIENT_TIMEOUT after timeoutMs', async () => {
     const c = await serve(() => undefined, { timeoutMs: 300 });
-    expect((await failure(c.checkpoint())).code).toBe('ERR_CLIENT_TIMEOUT');
-    expect((await failure(c.checkpoint({ timeoutMs: 100 }))).code).toBe('ERR_CLIENT_TIMEOUT');
+    expect((await rejection(c.checkpoint())).code).toBe('ERR_CLIENT_TIMEOUT');
+    expect((await rejection(c.checkpoint({ timeoutMs: 100 }))).code).toBe('ERR_CLIENT_TIMEOUT');
   });
 
   it('polling that outlasts the limit: ERR_CLIENT_TIMEOUT with the Location, which waitForReceipt resumes', async () => {
@@ -221,7 +212,7 @@ describe('time limits and abort', () => {
       if (!done) return answer(res, 302, { Location: '/entries/op-5', 'Retry-After': '0' });
       answer(res, 200, { ...COSE, Location: `/entries/${ENTRY}` }, RECEIPT);
     });
-    const e = await failure(c.register(STATEMENT, { timeoutMs: 2_000 }));
+    const e = await rejection(c.register(STATEMENT, { timeoutMs: 2_000 }));
     expect(e.code).toBe('ERR_CLIENT_TIMEOUT');
     expect(e.details?.location).toBe(`${server!.url}/entries/op-5`);
     done = true;
@@ -231,9 +222,9 @@ describe('time limits and abort', () => {
   it('an AbortSignal stops a call in flight (ERR_CLIENT_ABORTED); an aborted signal sends nothing', async () => {
     const ctrl = new AbortController();
     const c = await serve(() => ctrl.abort());
-    expect((await failure(c.register(STATEMENT, { signal: ctrl.signal }))).code).toBe('ERR_CLIENT_ABORTED');
+    expect((await rejection(c.register(STATEMENT, { signal: ctrl.signal }))).code).toBe('ERR_CLIENT_ABORTED');
     expect(server!.seen).toHaveLength(1);
-    expect((await failure(c.keys({ signal: ctrl.signal }))).code).toBe('ERR_CLIENT_ABORTED');
+    expect((await rejection(c.keys({ signal: ctrl.signal }))).code).toBe('ERR_CLIENT_ABORTED');
     expect(server!.seen).toHaveLength(1);
     // the client-wide signal too, also while the client waits between polls
     await server!.close();
@@ -243,8 +234,8 @@ describe('time limits and abort', () => {
       setImmediate(() => all.abort());
     });
     const c2 = createClient({ url: server.url, signal: all.signal });
-    expect((await failure(c2.register(STATEMENT))).code).toBe('ERR_CLIENT_ABORTED');
-    expect((await failure(c2.keys())).code).toBe('ERR_CLIENT_ABORTED');
+    expect((await rejection(c2.register(STATEMENT))).code).toBe('ERR_CLIENT_ABORTED');
+    expect((await rejection(c2.keys())).code).toBe('ERR_CLIENT_ABORTED');
     expect(server.seen).toHaveLength(1);
   });
 

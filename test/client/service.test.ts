@@ -2,24 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextRecord } from '../../src/aat/index.js';
 import { createClient, type TransparencyClient } from '../../src/client/index.js';
 import { decodeSign1 } from '../../src/cose/sign1.js';
-import { AtlogError } from '../../src/errors.js';
 import { exportCoseKey, importCoseKey, importCoseKeySet, type PublicKey } from '../../src/keys/index.js';
 import { verifyReceipt } from '../../src/receipts/index.js';
 import { receiptsOf } from '../../src/statements/index.js';
 import { fromHex, toBase64Url } from '../../src/util/bytes.js';
 import { decodeBundle, verifyTreeHeadConsistency } from '../../src/verify/index.js';
+import { rejection } from '../helpers/errors.js';
 import { aatStatement, makeAgent, startTestServer } from '../http/helpers.js';
 
 /** The client against the real atlog service (in this process, on an ephemeral port): every resource it reads. */
-
-async function failure(p: Promise<unknown>): Promise<AtlogError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(AtlogError);
-  return e as AtlogError;
-}
 
 describe('client against atlog', () => {
   const agent = makeAgent('ESP256');
@@ -45,7 +36,7 @@ describe('client against atlog', () => {
       expect(importCoseKey(one)).toMatchObject({ thumbprint: k.thumbprint });
       expect(await client.key(k.kid)).toEqual(one);
     }
-    const e = await failure(client.key('AAAA'));
+    const e = await rejection(client.key('AAAA'));
     expect(e.code).toBe('ERR_CLIENT_NOT_FOUND');
     expect((e.details?.problem as { title: string }).title).toBe('No such key');
   });
@@ -78,13 +69,13 @@ describe('client against atlog', () => {
   });
 
   it('refusals carry the decoded problem; unknown things are ERR_CLIENT_NOT_FOUND', async () => {
-    const e = await failure(client.register(aatStatement(stranger).bytes));
+    const e = await rejection(client.register(aatStatement(stranger).bytes));
     expect(e.code).toBe('ERR_CLIENT_REJECTED');
     expect(e.details?.problem).toMatchObject({ status: 400, title: 'Rejected', code: 'ERR_REG_REJECTED', extensions: { reason: 'unknown_issuer' } });
-    expect((await failure(client.receipt('f'.repeat(64)))).code).toBe('ERR_CLIENT_NOT_FOUND');
-    expect((await failure(client.sessionBundle(agent.agentId, '00000000-0000-4000-8000-000000000000'))).code).toBe('ERR_CLIENT_NOT_FOUND');
-    expect((await failure(client.receipt('NOT-A-LOCATOR'))).code).toBe('ERR_CLIENT_REJECTED');
-    expect((await failure(client.consistency(3, 1))).code).toBe('ERR_CLIENT_REJECTED');
+    expect((await rejection(client.receipt('f'.repeat(64)))).code).toBe('ERR_CLIENT_NOT_FOUND');
+    expect((await rejection(client.sessionBundle(agent.agentId, '00000000-0000-4000-8000-000000000000'))).code).toBe('ERR_CLIENT_NOT_FOUND');
+    expect((await rejection(client.receipt('NOT-A-LOCATOR'))).code).toBe('ERR_CLIENT_REJECTED');
+    expect((await rejection(client.consistency(3, 1))).code).toBe('ERR_CLIENT_REJECTED');
   });
 
   it('the admin API: add, list and revoke issuer keys; kids are base64url thumbprints', async () => {
@@ -94,10 +85,10 @@ describe('client against atlog', () => {
     expect((await client.register(aatStatement(stranger).bytes)).entryId).toMatch(/^[0-9a-f]{64}$/);
     await client.issuers.revoke(stranger.agentId, mine.keys[0]!.kid);
     expect((await client.issuers.list()).find((i) => i.iss === stranger.agentId)!.keys[0]!.status).toBe('revoked');
-    expect((await failure(client.register(aatStatement(stranger).bytes))).details?.problem).toMatchObject({ extensions: { reason: 'revoked_key' } });
+    expect((await rejection(client.register(aatStatement(stranger).bytes))).details?.problem).toMatchObject({ extensions: { reason: 'revoked_key' } });
     const wrong = createClient({ url: client.url, adminToken: 'wrong' });
-    expect((await failure(wrong.issuers.list())).details?.problem).toMatchObject({ status: 401, title: 'Unauthorized' });
-    expect((await failure(createClient({ url: client.url }).issuers.list())).code).toBe('ERR_INVALID_ARGUMENT');
+    expect((await rejection(wrong.issuers.list())).details?.problem).toMatchObject({ status: 401, title: 'Unauthorized' });
+    expect((await rejection(createClient({ url: client.url }).issuers.list())).code).toBe('ERR_INVALID_ARGUMENT');
   });
 });
 

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { isAtlogError } from '../../src/errors.js';
+import { AtlogError, isAtlogError } from '../../src/errors.js';
 
 /**
  * The `code` of the AtlogError that `f` throws, or undefined when it throws nothing. Anything thrown that is
@@ -29,4 +29,14 @@ export async function codeOfAsync(f: () => Promise<unknown>): Promise<string | u
 /** Asserts that `f` throws an AtlogError with `code`. */
 export function expectCode(f: () => unknown, code: string): void {
   expect(codeOf(f)).toBe(code);
+}
+
+/** The AtlogError a promise rejects with; fails the test when it resolves or rejects with anything else. */
+export async function rejection(p: Promise<unknown>): Promise<AtlogError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(AtlogError);
+  return e as AtlogError;
 }
