@@ -256,7 +256,7 @@ const TABLE = {
   ERR_CONFIG_INVALID: { meaning: 'a configuration value out of range or of the wrong type' },
   ERR_CONFIG_UNREADABLE: { meaning: 'the config file cannot be read' },
 
-  // The HTTP layer (spec/api.md) and the SCRAPI client.
+  // The HTTP layer (spec/api.md).
   ERR_HTTP_MALFORMED: { meaning: 'a request that cannot be parsed: bad query values, an aborted body', http: MALFORMED },
   ERR_HTTP_INVALID_LOCATOR: { meaning: '/entries/{x} where x is no entry id, operation id or index', http: [400, 'Invalid locator'] },
   ERR_HTTP_UNAUTHORIZED: { meaning: 'an admin request without a valid bearer token', http: [401, 'Unauthorized'] },
@@ -267,14 +267,22 @@ const TABLE = {
   ERR_HTTP_UNSUPPORTED_MEDIA_TYPE: { meaning: 'POST /entries with another Content-Type', http: [415, 'Unsupported Media Type'] },
   ERR_HTTP_RATE_LIMITED: { meaning: "the client's token bucket is empty", http: [429, 'Too Many Requests'] },
   ERR_HTTP_SHUTTING_DOWN: { meaning: 'the server is shutting down', http: UNAVAILABLE },
-  ERR_HTTP_PROBLEM: { meaning: 'the server answered a problem (details.problem holds it)' },
-  ERR_HTTP_UNEXPECTED: { meaning: 'the server answered something SCRAPI does not define' },
-  ERR_HTTP_TIMEOUT: { meaning: 'no receipt within the time the client allowed' },
+
+  // The SCRAPI client (src/client, docs/api.md "Client"); details.problem holds a decoded problem answer.
+  ERR_CLIENT_REJECTED: { meaning: 'the service refused the request with a 4xx problem (not 404 or 429)' },
+  ERR_CLIENT_NOT_FOUND: { meaning: 'the service answered 404: no such entry, operation, key or session' },
+  ERR_CLIENT_UNAVAILABLE: { meaning: 'still 429 or 502-504 after the retries, or a Retry-After beyond the time limit' },
+  ERR_CLIENT_SERVER_ERROR: { meaning: 'the service answered another 5xx' },
+  ERR_CLIENT_NETWORK: { meaning: 'no connection to the service after the retries' },
+  ERR_CLIENT_TIMEOUT: { meaning: "the call's time limit passed (details.location: an operation to poll later)" },
+  ERR_CLIENT_ABORTED: { meaning: "the caller's AbortSignal fired" },
+  ERR_CLIENT_UNEXPECTED: { meaning: 'an answer outside the protocol, e.g. a 201 whose body is no receipt' },
 
   // The command line.
   ERR_CLI_USAGE: { meaning: 'options that do not fit together' },
   ERR_CLI_EXISTS: { meaning: 'an output file exists (use --force)' },
   ERR_CLI_NO_TOKEN: { meaning: 'ATLOG_ADMIN_TOKEN is not set' },
+  ERR_CLI_NOT_A_STATEMENT: { meaning: 'a file given as a Signed Statement is something else (the message says what)' },
 } satisfies Readonly<Record<`ERR_${Uppercase<string>}`, ErrorCodeInfo>>;
 
 /** A stable atlog error code: one of the keys of {@link ERROR_CODES}. */

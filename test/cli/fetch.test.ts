@@ -5,7 +5,8 @@ import { nextRecord, type AatRecord } from '../../src/aat/index.js';
 import { createClient } from '../../src/client/index.js';
 import { exportCoseKey } from '../../src/keys/index.js';
 import { atlog } from '../helpers/cli.js';
-import { aatStatement, makeAgent, startTestServer, tempDir } from '../http/helpers.js';
+import { tempDir } from '../helpers/temp.js';
+import { aatStatement, makeAgent, startTestServer } from '../http/helpers.js';
 
 /** `atlog fetch …` saves what `atlog verify` then checks offline, against a real service with its embedded TSA. */
 

@@ -9,7 +9,8 @@ import { buildStatement } from '../../src/statements/index.js';
 import { toBase64Url } from '../../src/util/bytes.js';
 import { atlog } from '../helpers/cli.js';
 import { rejection } from '../helpers/errors.js';
-import { aatStatement, makeAgent, startTestServer, tempDir } from '../http/helpers.js';
+import { tempDir } from '../helpers/temp.js';
+import { aatStatement, makeAgent, startTestServer } from '../http/helpers.js';
 
 /**
  * The messages a newcomer meets first (issue 9 item 4): each names what is wrong and what to do about it.
