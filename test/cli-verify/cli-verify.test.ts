@@ -8,7 +8,7 @@ import { decodeSignedTreeHead, encodeSignedTreeHead } from '../../src/receipts/i
 import type { Case } from '../../test-vectors/lib/build.js';
 import { VECTORS_DIR } from '../../test-vectors/generate.js';
 import { cliArgs } from '../vectors/run-case.js';
-import { REPO_ROOT } from '../helpers/vectors.js';
+import { REPO_ROOT, vectorPath } from '../helpers/vectors.js';
 
 /** `atlog verify` end to end (dist/ is built by globalSetup): exit 0 valid, 1 not valid, 2 cannot evaluate. */
 
@@ -83,7 +83,7 @@ describe.concurrent('atlog verify: options', () => {
     const r = await atlog(['--statement', ts, '--service-key', V('keys/rogue-service-ES256.pub.cbor'), '--json']);
     expect(r.status).toBe(1);
     expect(r.json!.failure!.code).toBe('ERR_RECEIPT_UNKNOWN_KEY');
-    const pem = await atlog(['--statement', join(REPO_ROOT, '..', 'shared', 'vectors', 'scitt-rfc9162', 'valid-es256', 'statement.cose'), '--receipt', join(REPO_ROOT, '..', 'shared', 'vectors', 'scitt-rfc9162', 'valid-es256', 'receipt.cose'), '--service-key', join(REPO_ROOT, '..', 'shared', 'vectors', 'scitt-rfc9162', 'valid-es256', 'log-key.pub')]);
+    const pem = await atlog(['--statement', vectorPath('scitt-rfc9162', 'valid-es256', 'statement.cose'), '--receipt', vectorPath('scitt-rfc9162', 'valid-es256', 'receipt.cose'), '--service-key', vectorPath('scitt-rfc9162', 'valid-es256', 'log-key.pub')]);
     expect(pem.status).toBe(0);
   });
 

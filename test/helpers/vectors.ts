@@ -5,13 +5,13 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (this file is test/helpers/vectors.ts). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The published third-party vectors live beside the project, never inside it (../shared/vectors). */
-export const SHARED_VECTORS = resolve(REPO_ROOT, '..', 'shared', 'vectors');
+/** Published third-party vectors, copied byte for byte into the repository (test-vectors/third-party/README.md). */
+export const THIRD_PARTY_VECTORS = join(REPO_ROOT, 'test-vectors', 'third-party');
 
 /** Absolute path of a published vector file or folder; throws if it is missing so no test passes on nothing. */
 export function vectorPath(...parts: string[]): string {
-  const p = join(SHARED_VECTORS, ...parts);
-  if (!existsSync(p)) throw new Error(`published vector missing: ${p} (is ../shared beside the repo?)`);
+  const p = join(THIRD_PARTY_VECTORS, ...parts);
+  if (!existsSync(p)) throw new Error(`published vector missing: ${p}`);
   return p;
 }
 

@@ -5,7 +5,7 @@ import { importCoseKey, mldsaFromSeed, thumbprint, type PublicKey } from '../../
 import { fromHex, toHex } from '../../src/util/bytes.js';
 import { listVectorFiles, readVectorJson } from '../helpers/vectors.js';
 
-/** The RFC 9964 examples (cose-wg/draft-ietf-cose-dilithium), read from ../shared/vectors/cose-mldsa. */
+/** The RFC 9964 examples (cose-wg/draft-ietf-cose-dilithium), copied into test-vectors/third-party/cose-mldsa. */
 interface MlDsaExample {
   priv: string;
   key: string;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isAtlogError } from '../../src/errors.js';
 import { verifyConsistency, verifyInclusion } from '../../src/merkle/index.js';
 import { fromBase64 } from '../../src/util/bytes.js';
-import { SHARED_VECTORS, listVectorFiles } from '../helpers/vectors.js';
+import { THIRD_PARTY_VECTORS, listVectorFiles } from '../helpers/vectors.js';
 
 interface InclusionCase { leafIdx: number; treeSize: number; root: string; leafHash: string; proof: string[] | null; desc: string; wantErr: boolean }
 interface ConsistencyCase { size1: number; size2: number; root1: string; root2: string; proof: string[] | null; desc: string; wantErr: boolean }
@@ -37,7 +37,7 @@ describe('transparency-dev/merkle vectors', () => {
     expect(files).toHaveLength(196);
   });
 
-  it.each(files.map((f) => [relative(`${SHARED_VECTORS}/merkle`, f), f]))('%s', (name, file) => {
+  it.each(files.map((f) => [relative(`${THIRD_PARTY_VECTORS}/merkle`, f), f]))('%s', (name, file) => {
     const v = JSON.parse(readFileSync(file, 'utf8')) as InclusionCase | ConsistencyCase;
     const proof = (v.proof ?? []).map(b64);
     const got = 'leafIdx' in v
