@@ -63,6 +63,7 @@ function jwkOf(c: Curve, x: Uint8Array, y: Uint8Array | undefined, d?: Uint8Arra
 class EcPublicKey extends KeyBase implements PublicKey {
   readonly kty: number;
   readonly kid: Uint8Array;
+  readonly kidGiven: boolean;
   readonly thumbprint: Uint8Array;
 
   constructor(
@@ -78,6 +79,7 @@ class EcPublicKey extends KeyBase implements PublicKey {
     this.kty = curve.kty;
     this.thumbprint = thumbprint(this.params());
     this.kid = kid ?? this.thumbprint;
+    this.kidGiven = kid !== undefined;
   }
 
   /** kty, crv, x (, y): the public parameters. */

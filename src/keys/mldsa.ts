@@ -40,6 +40,7 @@ function familyOfAlg(alg: unknown): AlgFamily {
 class MlDsaPublicKey extends KeyBase implements PublicKey {
   readonly kty = KTY_AKP;
   readonly kid: Uint8Array;
+  readonly kidGiven: boolean;
   readonly thumbprint: Uint8Array;
   private readonly suite: Suite;
 
@@ -57,6 +58,7 @@ class MlDsaPublicKey extends KeyBase implements PublicKey {
     this.suite = s.suite;
     this.thumbprint = thumbprint(new Map<number, unknown>([[KEY_KTY, KTY_AKP], [KEY_ALG, alg], [KEY_AKP_PUB, pub]]));
     this.kid = kid ?? this.thumbprint;
+    this.kidGiven = kid !== undefined;
   }
 
   verify(data: Uint8Array, sig: Uint8Array, alg?: number): boolean {

@@ -16,6 +16,12 @@ export interface PublicKey {
   readonly algBound: boolean;
   readonly family: AlgFamily;
   readonly kid: Uint8Array;
+  /**
+   * True when the key came with its own kid (COSE_Key label 2). False when `kid` is only its thumbprint (PEM,
+   * a COSE_Key without label 2, a generated key): such a key is tried for a receipt whatever kid the receipt
+   * names, since the signer may name its key its own way (spec/receipts.md "Which key").
+   */
+  readonly kidGiven: boolean;
   /** RFC 9679 COSE Key Thumbprint (SHA-256). */
   readonly thumbprint: Uint8Array;
   /** True when `alg` may be used with this key (same family; ES256/ESP256 and EdDSA/Ed25519 are aliases). */

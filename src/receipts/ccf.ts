@@ -78,7 +78,7 @@ export function verifyCcfReceipt(receipt: Uint8Array, o: { entryHash?: Uint8Arra
   // CCF kids are hex text of the key hash, not RFC 9679 thumbprints: select by algorithm family only
   const keys = candidateKeys(o.keys, r.alg, undefined);
   const root = ccfRoot(proof);
-  if (!verifyWithAny(keys, r.protectedBytes, root, r.signature)) {
+  if (!verifyWithAny(keys.keys, r.protectedBytes, root, r.signature)) {
     throw new AtlogError('ERR_RECEIPT_INCLUSION_INVALID', 'the recomputed CCF root is not signed by a trusted service key');
   }
   return {

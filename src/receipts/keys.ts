@@ -5,26 +5,54 @@ import type { PublicKey } from '../keys/index.js';
 import { equalBytes, toBase64Url } from '../util/bytes.js';
 
 /**
- * Which service keys may have signed a receipt, and the signature check itself. A receipt names its key by
- * kid (RFC 9679 thumbprint for atlog); receipts without a kid (e.g. the scitt-rfc9162 vectors) are tried
- * against every trusted key of the same algorithm family.
+ * Which service keys may have signed a receipt, and the signature check itself (spec/receipts.md "Which key").
+ * A receipt's kid is a hint, the signature decides: a key with its own kid is tried when the receipt names it
+ * (or its RFC 9679 thumbprint, atlog's kid); a key given without a kid (PEM, COSE_Key without label 2) is tried
+ * whatever kid the receipt names, since another service names its keys its own way; receipts without a kid
+ * (e.g. the scitt-rfc9162 vectors) are tried against every trusted key of the same algorithm family.
  */
 
+/** The keys to try, in order, and whether the receipt's kid named one of them (true when it has no kid). */
+export interface Candidates {
+  readonly keys: readonly PublicKey[];
+  readonly named: boolean;
+  readonly alg: number;
+  readonly kid: Uint8Array | undefined;
+}
+
+function unknownKey(alg: number, kid: Uint8Array | undefined, tried: number): AtlogError {
+  const also = tried > 0 ? `; ${tried} trusted key(s) without a kid of their own did not verify it either` : '';
+  return new AtlogError('ERR_RECEIPT_UNKNOWN_KEY', `no trusted service key for alg ${alg}${kid ? ` and kid ${toBase64Url(kid)}` : ''}${also}`, {
+    details: { alg, kid: kid ? toBase64Url(kid) : undefined },
+  });
+}
+
 /**
- * The trusted keys that could have produced a signature with `alg` and `kid`.
+ * The trusted keys that could have produced a signature with `alg` and `kid`: the keys the kid names first,
+ * then those that came without a kid of their own.
  * @throws AtlogError ERR_RECEIPT_UNSUPPORTED_ALG when atlog cannot verify `alg` at all;
- *   ERR_RECEIPT_UNKNOWN_KEY when no trusted key matches.
+ *   ERR_RECEIPT_UNKNOWN_KEY when no trusted key can be tried.
  */
-export function candidateKeys(keys: readonly PublicKey[], alg: number, kid: Uint8Array | undefined): PublicKey[] {
+export function candidateKeys(keys: readonly PublicKey[], alg: number, kid: Uint8Array | undefined): Candidates {
   if (algById(alg) === undefined) throw new AtlogError('ERR_RECEIPT_UNSUPPORTED_ALG', `receipt algorithm ${alg} is not supported`);
-  // a kid matches the key's own kid or its RFC 9679 thumbprint (keys imported without a kid)
-  const out = keys.filter((k) => k.supportsAlg(alg) && (kid === undefined || equalBytes(k.kid, kid) || equalBytes(k.thumbprint, kid)));
-  if (out.length === 0) {
-    throw new AtlogError('ERR_RECEIPT_UNKNOWN_KEY', `no trusted service key for alg ${alg}${kid ? ` and kid ${toBase64Url(kid)}` : ''}`, {
-      details: { alg, kid: kid ? toBase64Url(kid) : undefined },
-    });
+  const family = keys.filter((k) => k.supportsAlg(alg));
+  if (kid === undefined) {
+    if (family.length === 0) throw unknownKey(alg, kid, 0);
+    return { keys: family, named: true, alg, kid };
   }
-  return out;
+  const named = family.filter((k) => equalBytes(k.kid, kid) || equalBytes(k.thumbprint, kid));
+  const out = [...named, ...family.filter((k) => !k.kidGiven && !named.includes(k))];
+  if (out.length === 0) throw unknownKey(alg, kid, 0);
+  return { keys: out, named: named.length > 0, alg, kid };
+}
+
+/**
+ * The error for a signature that none of `c.keys` verified. When the kid named none of them (only keys without
+ * a kid were tried), the receipt is by a key the verifier does not know: ERR_RECEIPT_UNKNOWN_KEY. Otherwise a
+ * named key refused the signature, and `otherwise` says what that means for the caller.
+ */
+export function unverified(c: Candidates, otherwise: AtlogError): AtlogError {
+  return c.named ? otherwise : unknownKey(c.alg, c.kid, c.keys.length);
 }
 
 /**

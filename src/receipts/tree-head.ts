@@ -5,7 +5,7 @@ import { COSE_SIGN1_TAG, CWT_IAT, CWT_ISS, HEADER_3161_CTT, HEADER_ALG, HEADER_C
 import { encodeProtected, toBeSigned } from '../cose/sign1.js';
 import type { PrivateKey, PublicKey } from '../keys/index.js';
 import { assertBytes, equalBytes } from '../util/bytes.js';
-import { candidateKeys, verifyWithAny } from './keys.js';
+import { candidateKeys, unverified, verifyWithAny } from './keys.js';
 import { asIndex, malformed, parseReceipt } from './parse.js';
 import { HEADER_TREE_SIZE, type DecodedTreeHead, type SignedTreeHead } from './types.js';
 
@@ -130,8 +130,8 @@ export function verifySignedTreeHead(bytes: Uint8Array, o: { keys: readonly Publ
     throw new AtlogError('ERR_RECEIPT_BAD_SIGNATURE', 'supplied root differs from the attached one');
   }
   const keys = candidateKeys(o.keys, th.alg, th.kid);
-  if (!verifyWithAny(keys, th.protectedBytes, root, th.signature)) {
-    throw new AtlogError('ERR_RECEIPT_BAD_SIGNATURE', 'tree head signature does not verify');
+  if (!verifyWithAny(keys.keys, th.protectedBytes, root, th.signature)) {
+    throw unverified(keys, new AtlogError('ERR_RECEIPT_BAD_SIGNATURE', 'tree head signature does not verify'));
   }
   return { ...th, root };
 }

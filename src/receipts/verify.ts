@@ -4,7 +4,7 @@ import type { PublicKey } from '../keys/index.js';
 import { leafHash, rootFromInclusionProof, verifyConsistency } from '../merkle/index.js';
 import { assertBytes } from '../util/bytes.js';
 import { newRootFromConsistencyProof } from './consistency-math.js';
-import { candidateKeys, verifyWithAny } from './keys.js';
+import { candidateKeys, unverified, verifyWithAny } from './keys.js';
 import { asIndex, decodeProof, hashPath, malformed, parseReceipt, proofsOfType, type ParsedReceipt } from './parse.js';
 import type { ConsistencyVerification, ReceiptVerification } from './types.js';
 
@@ -69,8 +69,8 @@ export function verifyReceipt(receipt: Uint8Array, o: VerifyReceiptOptions): Rec
     if (isAtlogError(e)) throw new AtlogError('ERR_RECEIPT_INCLUSION_INVALID', 'inclusion path does not fit the tree', { cause: e });
     throw e;
   }
-  if (!verifyWithAny(keys, r.protectedBytes, root, r.signature)) {
-    throw new AtlogError('ERR_RECEIPT_INCLUSION_INVALID', 'the recomputed root is not signed by a trusted service key');
+  if (!verifyWithAny(keys.keys, r.protectedBytes, root, r.signature)) {
+    throw unverified(keys, new AtlogError('ERR_RECEIPT_INCLUSION_INVALID', 'the recomputed root is not signed by a trusted service key'));
   }
   return { vds: 1, treeSize, leafIndex, root, kid: r.kid, alg: r.alg, issuer: r.issuer, iat: r.iat, timestamps: r.timestamps, signature: r.signature };
 }
@@ -103,8 +103,8 @@ export function verifyConsistencyReceipt(receipt: Uint8Array, o: { oldRoot: Uint
   if (newRoot === undefined || !verifyConsistency(size1, size2, path, o.oldRoot, newRoot)) {
     throw new AtlogError('ERR_RECEIPT_CONSISTENCY_INVALID', `proof does not extend the old root of size ${size1}`);
   }
-  if (!verifyWithAny(keys, r.protectedBytes, newRoot, r.signature)) {
-    throw new AtlogError('ERR_RECEIPT_CONSISTENCY_INVALID', 'the new root the proof leads to is not signed by a trusted service key');
+  if (!verifyWithAny(keys.keys, r.protectedBytes, newRoot, r.signature)) {
+    throw unverified(keys, new AtlogError('ERR_RECEIPT_CONSISTENCY_INVALID', 'the new root the proof leads to is not signed by a trusted service key'));
   }
   return { size1, size2, oldRoot: o.oldRoot, newRoot, kid: r.kid, alg: r.alg, issuer: r.issuer, timestamps: r.timestamps, signature: r.signature };
 }

@@ -62,8 +62,10 @@ describe('generateKey and COSE_Key round trips', () => {
     expect(toHex((k as PublicKey).thumbprint)).toBe('496bd8afadf307e5b08c64b0421bf9dc01528a344a43bda88fadd1669da253ec');
     // A key's own kid is kept for selection; without one the kid is the thumbprint.
     expect(new TextDecoder().decode(k.kid)).toBe('meriadoc.brandybuck@buckland.example');
+    expect((k as PublicKey).kidGiven).toBe(true);
     m.delete(2);
     expect(toHex(importCoseKey(m).kid)).toBe('496bd8afadf307e5b08c64b0421bf9dc01528a344a43bda88fadd1669da253ec');
+    expect((importCoseKey(m) as PublicKey).kidGiven).toBe(false);
   });
 
   it('imports private keys given only d (public part derived)', () => {
@@ -130,6 +132,7 @@ describe('PEM', () => {
     expect(spki.startsWith('-----BEGIN PUBLIC KEY-----\n')).toBe(true);
     const pub = importPem(spki) as PublicKey;
     expect(isPrivateKey(pub)).toBe(false);
+    expect(pub.kidGiven).toBe(false); // PEM has no kid: receipts try it whatever kid they name (spec/receipts.md)
     expect(toHex(pub.thumbprint)).toBe(toHex(key.publicKey.thumbprint));
     const pkcs8 = exportPkcs8Pem(key);
     const priv = importPem(pkcs8) as PrivateKey;

@@ -1,9 +1,12 @@
+import { createPublicKey } from 'node:crypto';
 import * as transmute from '@transmute/cose';
 import { describe, expect, it } from 'vitest';
-import { importCoseKey, generateKey, type PublicKey } from '../../src/keys/index.js';
+import { importCoseKey, generateKey, parseKeyFile, type PublicKey } from '../../src/keys/index.js';
 import { leafHash } from '../../src/merkle/index.js';
 import { issueConsistencyReceipt, issueInclusionReceipt, signTreeHead, verifyConsistencyReceipt, verifyReceipt } from '../../src/receipts/index.js';
+import { buildStatement, entryHash, registrationEntry } from '../../src/statements/index.js';
 import { toBase64Url, toHex } from '../../src/util/bytes.js';
+import { verifyTransparentStatement } from '../../src/verify/index.js';
 import { entries, flip, MemoryTree } from './helpers.js';
 import { codeOf as code } from '../helpers/errors.js';
 
@@ -109,5 +112,86 @@ describe('@transmute/cose receipts verify with atlog', () => {
     const v = verifyConsistencyReceipt(new Uint8Array(receipt), { oldRoot: t.rootAt(5), keys: [pub] });
     expect(v).toMatchObject({ size1: 5, size2: 9 });
     expect(v.newRoot).toEqual(t.rootAt(9));
+  });
+});
+
+describe('@transmute/cose receipts that carry its own kids (a kid is a hint, the signature decides)', () => {
+  /** A transmute key: its kid is the RFC 7638 JWK thumbprint text it assigns, not atlog's RFC 9679 thumbprint. */
+  async function transmuteKey(): Promise<{ signer: transmute.CoseSign1Signer; jwk: Jwk & { kid: string }; pem: string }> {
+    const secret = (await transmute.key.generate('ES256', 'application/jwk+json')) as Jwk & { d: string; kid: string };
+    const detached = transmute.detached.signer({ remote: transmute.crypto.signer({ privateKeyJwk: secret }) });
+    const signer: transmute.CoseSign1Signer = { sign: async (req) => toAb(new Uint8Array(await detached.sign(req))) };
+    const { d: _d, ...pub } = secret;
+    // the PEM comes from node:crypto, not from atlog's key code
+    const pem = createPublicKey({ key: { kty: pub.kty, crv: pub.crv, x: pub.x, y: pub.y }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+    return { signer, jwk: pub, pem };
+  }
+  const coseKey = (jwk: Jwk, kid?: Uint8Array): PublicKey => {
+    const m = new Map<number, unknown>([[1, 2], [-1, 1], [-2, Buffer.from(jwk.x, 'base64url')], [-3, Buffer.from(jwk.y, 'base64url')]]);
+    if (kid) m.set(2, kid);
+    return importCoseKey(m) as PublicKey;
+  };
+  const fromPem = (pem: string): PublicKey[] => parseKeyFile(new TextEncoder().encode(pem)) as PublicKey[];
+  const es = entries(6, 'transmute-kid');
+  const leaves = es.map(leafHash);
+  // transmute's CBOR writes a Buffer as a bstr (a bare Uint8Array would become a tagged typed array)
+  const kidHeader = (kid: string): Map<number, unknown> => new Map<number, unknown>([[1, -7], [4, Buffer.from(kid, 'utf8')], [395, 1]]);
+
+  it('inclusion and consistency receipts verify with the key as PEM and as a COSE_Key without label 2', async () => {
+    const { signer, jwk, pem } = await transmuteKey();
+    const keys = fromPem(pem);
+    expect(keys[0]!.kidGiven).toBe(false);
+    expect(toHex(keys[0]!.kid)).not.toBe(toHex(new TextEncoder().encode(jwk.kid))); // the receipt's kid names no key
+    const t = new MemoryTree(es);
+    for (let i = 0; i < 6; i++) {
+      const receipt = new Uint8Array(await transmute.receipt.inclusion.issue({ protectedHeader: kidHeader(jwk.kid), entry: i, entries: leaves, signer }));
+      for (const k of [keys, [coseKey(jwk)]]) expect(verifyReceipt(receipt, { entryHash: es[i]!, keys: k }).root).toEqual(t.rootAt(6));
+    }
+    const old = new Uint8Array(await transmute.receipt.inclusion.issue({ protectedHeader: kidHeader(jwk.kid), entry: 1, entries: leaves.slice(0, 3), signer }));
+    const { receipt } = await transmute.receipt.consistency.issue({ protectedHeader: kidHeader(jwk.kid), receipt: toAb(old), entries: leaves, signer });
+    expect(verifyConsistencyReceipt(new Uint8Array(receipt), { oldRoot: t.rootAt(3), keys }).newRoot).toEqual(t.rootAt(6));
+  });
+
+  it('the offline verifier accepts a statement with such a receipt and the service key as PEM', async () => {
+    const { signer, jwk, pem } = await transmuteKey();
+    const issuer = generateKey('ES256');
+    const statement = buildStatement({ key: issuer, iss: 'https://issuer.example', sub: 'urn:example:kid-hint', payload: new TextEncoder().encode('{}'), contentType: 'application/json' });
+    const ls = [...leaves.slice(0, 4), leafHash(entryHash(registrationEntry(statement)))];
+    const receipt = new Uint8Array(await transmute.receipt.inclusion.issue({ protectedHeader: kidHeader(jwk.kid), entry: 4, entries: ls, signer }));
+    const ok = await verifyTransparentStatement({ statement, receipts: [receipt], serviceKeys: fromPem(pem), issuerKeys: [issuer.publicKey] });
+    expect(ok.valid).toBe(true);
+    const other = await transmuteKey();
+    const bad = await verifyTransparentStatement({ statement, receipts: [receipt], serviceKeys: fromPem(other.pem), issuerKeys: [issuer.publicKey] });
+    expect(bad).toMatchObject({ valid: false, failure: { code: 'ERR_RECEIPT_UNKNOWN_KEY' } });
+  });
+
+  it('a key with a kid of its own still selects by kid', async () => {
+    const { signer, jwk } = await transmuteKey();
+    const receipt = new Uint8Array(await transmute.receipt.inclusion.issue({ protectedHeader: kidHeader(jwk.kid), entry: 2, entries: leaves, signer }));
+    // the same key material, once under the kid the receipt names and once under another kid
+    expect(verifyReceipt(receipt, { entryHash: es[2]!, keys: [coseKey(jwk, new TextEncoder().encode(jwk.kid))] }).leafIndex).toBe(2);
+    const renamed = coseKey(jwk, new TextEncoder().encode('another-kid'));
+    expect(renamed.kidGiven).toBe(true);
+    expect(code(() => verifyReceipt(receipt, { entryHash: es[2]!, keys: [renamed] }))).toBe('ERR_RECEIPT_UNKNOWN_KEY');
+    // a set with a named key of other material and the right key without a kid: the signature decides
+    const stranger = coseKey((await transmuteKey()).jwk, new TextEncoder().encode(jwk.kid));
+    expect(verifyReceipt(receipt, { entryHash: es[2]!, keys: [stranger, coseKey(jwk)] }).leafIndex).toBe(2);
+  });
+
+  it('a wrong key fails with the right code', async () => {
+    const { signer, jwk, pem } = await transmuteKey();
+    const receipt = new Uint8Array(await transmute.receipt.inclusion.issue({ protectedHeader: kidHeader(jwk.kid), entry: 3, entries: leaves, signer }));
+    const other = await transmuteKey();
+    // the kid names no trusted key and the key without a kid does not verify: a key the verifier does not know
+    expect(code(() => verifyReceipt(receipt, { entryHash: es[3]!, keys: fromPem(other.pem) }))).toBe('ERR_RECEIPT_UNKNOWN_KEY');
+    expect(code(() => verifyReceipt(receipt, { entryHash: es[3]!, keys: [coseKey(other.jwk)] }))).toBe('ERR_RECEIPT_UNKNOWN_KEY');
+    // the kid names a trusted key that refuses the signature: the receipt is not what that key signed
+    const impostor = coseKey(other.jwk, new TextEncoder().encode(jwk.kid));
+    expect(code(() => verifyReceipt(receipt, { entryHash: es[3]!, keys: [impostor] }))).toBe('ERR_RECEIPT_INCLUSION_INVALID');
+    // the right key, the wrong entry: with a key named by kid it is the inclusion that fails
+    expect(code(() => verifyReceipt(receipt, { entryHash: es[4]!, keys: [coseKey(jwk, new TextEncoder().encode(jwk.kid))] }))).toBe('ERR_RECEIPT_INCLUSION_INVALID');
+    // a key of another algorithm cannot be tried at all
+    expect(code(() => verifyReceipt(receipt, { entryHash: es[3]!, keys: [generateKey('ES384').publicKey] }))).toBe('ERR_RECEIPT_UNKNOWN_KEY');
+    expect(verifyReceipt(receipt, { entryHash: es[3]!, keys: fromPem(pem) }).leafIndex).toBe(3);
   });
 });
