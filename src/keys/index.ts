@@ -5,5 +5,5 @@ export { thumbprint } from './thumbprint.js';
 export { generateKey } from './generate.js';
 export { importCoseKey, importCoseKeySet, exportCoseKey, exportCoseKeySet } from './cose-key.js';
 export { importPem, exportSpkiPem, exportPkcs8Pem } from './pem.js';
-export { parseKeyFile } from './parse.js';
+export { parseKeyFile, parsePublicKeys } from './parse.js';
 export { mldsaFromSeed } from './mldsa.js';

@@ -18,3 +18,12 @@ export function parseKeyFile(bytes: Uint8Array): (PublicKey | PrivateKey)[] {
   if (major === 5) return [importCoseKey(cborDecode(bytes, { maxBytes: 1024 * 1024 }) as Map<unknown, unknown>)];
   throw new AtlogError('ERR_KEY_FORMAT', 'key file is neither PEM, COSE_Key nor COSE_KeySet');
 }
+
+/**
+ * The public keys of a key file (see parseKeyFile), private keys reduced to their public half: what a verifier
+ * is given to trust.
+ * @throws as parseKeyFile.
+ */
+export function parsePublicKeys(bytes: Uint8Array): PublicKey[] {
+  return parseKeyFile(bytes).map((k) => ('publicKey' in k ? k.publicKey : k));
+}

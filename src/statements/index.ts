@@ -5,3 +5,4 @@ export { entryHash, receiptsOf, registrationEntry, registrationEntryOf, toTransp
 export { normalizeCwtClaims, toNumericDate, type CwtClaims } from './cwt.js';
 export { AAT_CONTENT_TYPE, COSE_MEDIA_TYPE, RECEIPT_MEDIA_TYPE, STATEMENT_MEDIA_TYPE } from './media-types.js';
 export { describeNonStatement } from './sniff.js';
+export { buildRecordStatement, type RecordStatementOptions } from './record.js';
