@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import * as fetchCmd from './fetch.js';
 import * as issuers from './issuers.js';
@@ -10,11 +11,15 @@ import * as sign from './sign.js';
 import * as verify from './verify.js';
 import * as witness from './witness.js';
 
+/** The package's version, read from its package.json (two levels up from dist/cli/ and from src/cli/). */
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 /** The atlog command line. Each subcommand lives in its own module and adds itself with `register(program)`. */
 const program = new Command();
 program
   .name('atlog')
   .description('Agent transparency log: a SCITT transparency service and offline verifier')
+  .version(version, '-V, --version', 'print the atlog version')
   .showHelpAfterError();
 for (const mod of [serve, registerCmd, fetchCmd, issuers, keys, keygen, sign, verify, witness]) mod.register(program);
 await program.parseAsync(process.argv);

@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as api from '../../src/index.js';
+import * as verifyApi from '../../src/verify/index.js';
+import { REPO_ROOT } from '../helpers/vectors.js';
+
+/**
+ * The package's two entries, `atlog` and `atlog/verify` (docs/library.md): what they export, that Node resolves
+ * them by the package's own name through `exports` (to the dist/ the global setup built), that nothing else in
+ * the package can be imported, and that the documented example runs as written. .ci/pack-check.sh repeats the
+ * import and the example from a packed tarball installed into an empty directory.
+ */
+
+const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  exports: Record<string, string | Record<string, string>>;
+  files: string[];
+  bin: Record<string, string>;
+};
+
+function node(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('package.json', () => {
+  it('exports ".", "./verify" and "./package.json", types first, pointing at files the build writes', () => {
+    expect(Object.keys(pkg.exports)).toEqual(['.', './verify', './package.json']);
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect(pkg.exports['./verify']).toEqual({ types: './dist/verify/index.d.ts', default: './dist/verify/index.js' });
+    for (const e of [pkg.exports['.'], pkg.exports['./verify']] as Record<string, string>[]) {
+      expect(Object.keys(e)[0]).toBe('types'); // TypeScript reads conditions in order
+      for (const f of Object.values(e)) expect(existsSync(join(REPO_ROOT, f)), f).toBe(true);
+    }
+    expect(pkg.bin).toEqual({ atlog: 'dist/cli/main.js' });
+    expect(pkg.files).toContain('!dist/.tsbuildinfo');
+  });
+});
+
+describe("import { … } from 'atlog'", () => {
+  it('holds records, statements, keys, receipts, the verifier and AtlogError', () => {
+    const names = [
+      'genesisRecord', 'nextRecord', 'sessionEndRecord', 'validateRecord', 'canonicalBytes', 'recordHash', 'verifyChain',
+      'buildRecordStatement', 'buildStatement', 'parseStatement', 'registrationEntry', 'entryHash', 'toTransparentStatement',
+      'generateKey', 'parseKeyFile', 'parsePublicKeys', 'importPem', 'importCoseKey', 'exportCoseKey', 'exportSpkiPem', 'thumbprint',
+      'signTreeHead', 'issueInclusionReceipt', 'verifyReceipt', 'verifyConsistencyReceipt', 'leafHash', 'verifyInclusion',
+      'verifyTransparentStatement', 'verifySessionBundle', 'verifyDelegation', 'AtlogError', 'isAtlogError',
+    ];
+    const exported = api as unknown as Record<string, unknown>;
+    for (const n of names) expect(typeof exported[n], n).toBe('function');
+  });
+
+  it('atlog/verify holds the verifier, key parsing and AtlogError, and nothing that signs', () => {
+    const exported = verifyApi as unknown as Record<string, unknown>;
+    for (const n of ['verifyTransparentStatement', 'verifySessionBundle', 'verifyDelegation', 'verifyTreeHeadConsistency', 'verifyReceipt', 'parsePublicKeys', 'AtlogError']) {
+      expect(typeof exported[n], n).toBe('function');
+    }
+    for (const n of ['generateKey', 'buildStatement', 'signTreeHead', 'genesisRecord']) expect(exported[n], n).toBeUndefined();
+  });
+
+  it('Node resolves both entries by the package name, and refuses paths that are not exported', () => {
+    const script = [
+      "const a = await import('atlog');",
+      "const v = await import('atlog/verify');",
+      "const k = a.generateKey('Ed25519');",
+      "console.log(typeof a.buildRecordStatement, v.verifyTransparentStatement === a.verifyTransparentStatement, k.alg);",
+      "try { await import('atlog/dist/cli/main.js'); } catch (e) { console.log(e.code); }",
+      "console.log((await import('atlog/package.json', { with: { type: 'json' } })).default.name);",
+    ].join('\n');
+    const r = node(['--input-type=module', '-e', script]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['function true -19', 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'atlog']);
+  });
+});
+
+describe('docs/library.md', () => {
+  const example = readFileSync(join(REPO_ROOT, 'docs', 'examples', 'sign-and-verify.ts'), 'utf8');
+
+  it('shows docs/examples/sign-and-verify.ts verbatim', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'library.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks).toContain(example);
+  });
+
+  it('the example runs as written and prints what the page says', () => {
+    const r = node(['--import', 'tsx', join('docs', 'examples', 'sign-and-verify.ts')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('VALID\nNOT VALID: ERR_RECEIPT_INCLUSION_INVALID\n');
+  });
+});
+
+describe('atlog --version', () => {
+  it('prints the version of package.json', () => {
+    for (const flag of ['--version', '-V']) {
+      const r = node([join(REPO_ROOT, 'dist', 'cli', 'main.js'), flag]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(`${pkg.version}\n`);
+    }
+  });
+});
