@@ -1,0 +1,31 @@
+// Run by .ci/pack-check.sh in an empty project that installed the packed tarball: the two entries load by
+// name and work, and nothing else of the package can be imported.
+import assert from 'node:assert/strict';
+import * as atlog from 'atlog';
+import * as verify from 'atlog/verify';
+
+// `atlog`: a key, a record, its Signed Statement; the statement parses back and its signature verifies.
+const key = atlog.generateKey('ML-DSA-44');
+const record = atlog.genesisRecord({ agentId: 'https://agents.example/smoke', agentVersion: '0.0.1', trustLevel: 'L0' });
+const statement = atlog.buildRecordStatement(record, key);
+const parsed = atlog.parseStatement(statement);
+assert.equal(parsed.iss, 'https://agents.example/smoke');
+assert.equal(parsed.sub, `urn:uuid:${record.session_id}`);
+
+// `atlog/verify`: a one-entry log's receipt verifies with the service key read from its PEM; the same receipt
+// does not verify for another statement.
+const service = atlog.generateKey('ES256');
+const root = atlog.leafHash(atlog.entryHash(atlog.registrationEntry(statement)));
+const receipt = atlog.issueInclusionReceipt(atlog.signTreeHead({ key: service, issuer: 'https://log.example', treeSize: 1, root }), 0, []);
+const serviceKeys = verify.parsePublicKeys(new TextEncoder().encode(atlog.exportSpkiPem(service)));
+const ok = await verify.verifyTransparentStatement({ statement, receipts: [receipt], serviceKeys, issuerKeys: [key.publicKey] });
+assert.equal(ok.valid, true, JSON.stringify(ok.failure));
+const other = atlog.buildRecordStatement(atlog.genesisRecord({ agentId: 'https://agents.example/other', agentVersion: '0.0.1', trustLevel: 'L0' }), key);
+const bad = await verify.verifyTransparentStatement({ statement: other, receipts: [receipt], serviceKeys });
+assert.equal(bad.failure?.code, 'ERR_RECEIPT_INCLUSION_INVALID');
+assert.ok(new verify.AtlogError('ERR_X', 'x') instanceof atlog.AtlogError, 'one AtlogError class behind both entries');
+
+// Only the two entries (and package.json) are importable.
+await assert.rejects(import('atlog/dist/service/index.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+assert.equal(verify.generateKey, undefined);
+console.log(`pack-smoke: ok (atlog ${Object.keys(atlog).length} exports, atlog/verify ${Object.keys(verify).length})`);
