@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root (this file is test/helpers/vectors.ts). */
@@ -37,4 +37,18 @@ export function listVectorFiles(folder: string, ext: string): string[] {
   walk(root);
   if (out.length === 0) throw new Error(`no ${ext} vectors under ${root}`);
   return out;
+}
+
+/** Every file under `dir`, recursively, as sorted paths relative to it. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
 }

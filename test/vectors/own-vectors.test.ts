@@ -1,27 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Case } from '../../test-vectors/lib/build.js';
 import { VECTORS_DIR, writeVectors } from '../../test-vectors/generate.js';
+import { filesUnder } from '../helpers/vectors.js';
 import { runCase } from './run-case.js';
 
 /** atlog's own committed vectors (test-vectors/): each verdict holds, and regenerating them changes nothing. */
 
 const manifest = JSON.parse(readFileSync(join(VECTORS_DIR, 'manifest.json'), 'utf8')) as { version: number; cases: Case[] };
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 describe('test-vectors/manifest.json', () => {
   it('covers every kind and algorithm it promises', () => {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseKeyFile } from '../../src/keys/index.js';
 import { parseReceipt } from '../../src/receipts/index.js';
 import { parseStatement } from '../../src/statements/index.js';
 import { ccfTrustStoreKeys } from '../../src/verify/ccf-trust.js';
-import { THIRD_PARTY_VECTORS, listVectorFiles, readVector, readVectorJson } from '../helpers/vectors.js';
+import { THIRD_PARTY_VECTORS, filesUnder, listVectorFiles, readVector, readVectorJson } from '../helpers/vectors.js';
 
 /**
  * The published vectors under test-vectors/third-party/ are other projects' data, kept byte for byte: every file
@@ -26,19 +26,6 @@ const JSON_SETS: Record<string, string[]> = {
 const SETS = [...FILE_SETS, ...Object.keys(JSON_SETS)];
 /** Files a set adds to upstream's: its README and the manifest itself. */
 const OURS = new Set(['README.md', 'SHA256SUMS']);
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
 
 /** `sha256sum` output: "<64 hex>  <path>" per line. */
 function manifest(set: string): Map<string, string> {
