@@ -121,7 +121,7 @@ const TABLE = {
   ERR_RECEIPT_UNSUPPORTED_VDS: { meaning: 'the vds is not 1 (RFC 9162), or 2 without a CCF trust store' },
   ERR_RECEIPT_UNSUPPORTED_PROOF: { meaning: 'no proof of the needed type, or several' },
   ERR_RECEIPT_UNSUPPORTED_ALG: { meaning: 'a receipt algorithm atlog cannot verify' },
-  ERR_RECEIPT_UNKNOWN_KEY: { meaning: "no trusted service key of the receipt's algorithm (and kid)" },
+  ERR_RECEIPT_UNKNOWN_KEY: { meaning: "no trusted service key of the receipt's algorithm and kid; keys given without a kid were tried and did not verify it" },
   ERR_RECEIPT_INDEX_OUT_OF_RANGE: { meaning: 'a leaf index not below the tree size' },
   ERR_RECEIPT_INCLUSION_INVALID: { meaning: 'the root computed from the entry and its path is not the signed one' },
   ERR_RECEIPT_CONSISTENCY_INVALID: { meaning: 'the proof does not extend the old tree to the signed new one' },
