@@ -3,7 +3,7 @@
  * The HTTP layer (src/http) and the CLI build on these exports; spec/policy.md describes the policy.
  */
 export { TransparencyService } from './service.js';
-export { resolveServiceOptions, type ServiceOptions, type ServiceOptionsInput, type ServiceLogger } from './options.js';
+export { resolveServiceOptions, type ServiceOptions, type ServiceOptionsInput, type ServiceLogger, type StorageOpener } from './options.js';
 export type {
   CheckpointInfo, IssuerInfo, IssuerKeyOptions, OperationInfo, PolicyInfo, RegisteredEntry, ServiceStats, Submission,
 } from './types.js';

@@ -1,6 +1,6 @@
 import { AtlogError } from '../errors.js';
 import type { PrivateKey } from '../keys/index.js';
-import type { LogStore, MetaPut } from '../log/index.js';
+import type { LogStorage, MetaPut } from '../storage/types.js';
 import { inclusionReceiptIssuer, prepareTreeHead, type SignedTreeHead } from '../receipts/index.js';
 import { equalBytes } from '../util/bytes.js';
 import type { Anchorer, CheckpointTokens, Obtained } from './anchoring.js';
@@ -21,7 +21,7 @@ import type { RegisteredEntry } from './types.js';
  *  1. chain check of every AAT record against its session tip, in queue order, including tips set by
  *     earlier records of the same batch (a fork, gap, replay or record after session_end fails only that
  *     registration);
- *  2. one LogStore.append with the entries and their meta (session tips and index, entry -> checkpoint,
+ *  2. one append with the entries and their meta (session tips and index, entry -> checkpoint,
  *     operation results), atomic and synced;
  *  3. one signed tree head per service key for the new size, with the policy hash in the protected header,
  *     stored with putCheckpoint (synced) before anyone is told;
@@ -55,10 +55,11 @@ export interface Pending {
 }
 
 export interface SequencerDeps {
-  store: LogStore;
+  /** Appends and proofs, checkpoints. */
+  storage: Omit<LogStorage, 'close'>;
   anchorer: Anchorer;
   keys: readonly PrivateKey[];
-  /** Session tips and record ids in front of the log meta (chain checks). */
+  /** Session tips and record ids in front of the meta store (chain checks). */
   sessions: SessionCache;
   /** Computes the heads' signatures (ML-DSA in a worker thread). */
   signer: HeadSigner;
@@ -151,7 +152,7 @@ export class Sequencer {
         // has to follow size order. The rejection, if any, is handled where finish awaits it.
         const signed = this.sign(a.size, a.root);
         // Anchoring needs only the signatures, so the TSAs are asked at once too; the tokens are stored with
-        // the checkpoint in one synced write (LogStore.putCheckpoint with meta).
+        // the checkpoint in one synced write (CheckpointStore.put with meta).
         const stamped = signed.then((heads) => this.d.anchorer.obtain(heads.map((h) => h.signature)));
         stamped.catch(() => undefined);
         finishing = before.then(() => this.finish(a, signed, stamped)).catch((e: unknown) => this.fail(a.ok, e));
@@ -188,7 +189,7 @@ export class Sequencer {
       else ok.push(p);
     }
     if (ok.length === 0) return undefined;
-    const base = this.d.store.size;
+    const base = this.d.storage.reader.size;
     const newSize = base + ok.length;
     const meta: MetaPut[] = chain.puts();
     // Recovery signs the checkpoints a crash left missing: at most these two batches (see loop).
@@ -202,7 +203,7 @@ export class Sequencer {
 
     const written = chain.writtenKeys();
     this.d.sessions.expect(written.tips, written.records);
-    const result = await this.d.store.append(ok.map((p) => p.checked.entry), meta);
+    const result = await this.d.storage.appender.append(ok.map((p) => p.checked.entry), meta);
     this.d.sessions.committed(chain.newTips());
     // The service is the log's only writer and removed duplicates before queueing, so every entry is new
     // and lands at base + i; anything else means a second writer or a bug, and no receipt must go out.
@@ -219,7 +220,7 @@ export class Sequencer {
    * proofs, then the waiters. Nobody is told before the checkpoint covering their entry is on disk.
    */
   private async finish(a: Appended, signed: Promise<SignedTreeHead[]>, stamped: Promise<Obtained>): Promise<void> {
-    const proving = this.d.store.inclusionProofs(a.ok.map((_, i) => a.base + i), a.size);
+    const proving = this.d.storage.reader.inclusionProofs(a.ok.map((_, i) => a.base + i), a.size);
     proving.catch(() => undefined);
     const { heads, tokens } = await this.sealAnchored(a.size, signed, stamped);
     this.batches++;
@@ -237,12 +238,12 @@ export class Sequencer {
    * already (then that one is anchored the usual way: there are never two checkpoints of a size).
    */
   private async sealAnchored(size: number, signed: Promise<SignedTreeHead[]>, stamped: Promise<Obtained>): Promise<{ heads: SignedTreeHead[]; tokens: CheckpointTokens }> {
-    let stored = await this.d.store.checkpoint(size);
+    let stored = await this.d.storage.checkpoints.get(size);
     if (stored === undefined) {
       const heads = await signed;
       const got = await stamped;
       const ours = encodeCheckpoint(heads);
-      stored = await this.d.store.putCheckpoint(size, ours, this.d.anchorer.tokenPuts(size, got));
+      stored = await this.d.storage.checkpoints.put(size, ours, this.d.anchorer.tokenPuts(size, got));
       if (equalBytes(stored, ours)) {
         this.d.anchorer.settle(got);
         return { heads, tokens: got.tokens };
@@ -254,15 +255,15 @@ export class Sequencer {
 
   /**
    * Signs and stores the checkpoint for `size`, or returns the one already stored: the root of a size is
-   * deterministic, and LogStore keeps the first checkpoint of a size forever, so there are never two.
+   * deterministic, and the storage keeps the first checkpoint of a size forever, so there are never two.
    * `signed`, when given, are tree heads for this size and root signed ahead (see loop).
    * @throws AtlogError from signing or storage.
    */
   async seal(size: number, root: Uint8Array, signed?: Promise<SignedTreeHead[]>): Promise<SignedTreeHead[]> {
-    const existing = await this.d.store.checkpoint(size);
+    const existing = await this.d.storage.checkpoints.get(size);
     if (existing) return decodeCheckpoint(existing);
     const heads = await (signed ?? this.sign(size, root));
-    const stored = await this.d.store.putCheckpoint(size, encodeCheckpoint(heads));
+    const stored = await this.d.storage.checkpoints.put(size, encodeCheckpoint(heads));
     return decodeCheckpoint(stored);
   }
 

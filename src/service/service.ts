@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ALG_ES256, ALG_ESP256 } from '../cose/algorithms.js';
 import { AtlogError } from '../errors.js';
 import type { PrivateKey, PublicKey } from '../keys/index.js';
-import { LogStore } from '../log/index.js';
+import type { LogStorage } from '../storage/types.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 import { Anchorer } from './anchoring.js';
 import { HeadSigner } from './head-signer.js';
@@ -41,7 +40,7 @@ export class TransparencyService {
 
   private constructor(
     private readonly o: ServiceOptions,
-    private readonly store: LogStore,
+    private readonly storage: LogStorage,
     private readonly keys: readonly PrivateKey[],
     private readonly policy: PolicyHolder,
     private readonly registry: IssuerRegistry,
@@ -62,7 +61,7 @@ export class TransparencyService {
   }
 
   /**
-   * Opens (or creates) the service in `options.dataDir`: loads the policy and the service keys, opens the log,
+   * Opens (or creates) the service in `options.dataDir`: loads the policy and the service keys, opens the storage,
    * signs a checkpoint for the log's size when a crash left it without one, and resumes anchoring.
    * @throws AtlogError ERR_SERVICE_OPTIONS, ERR_POLICY_* (bad policy file), ERR_SERVICE_KEY_* (key files),
    *   ERR_LOG_LOCKED (another process holds the data directory), ERR_LOG_* (storage).
@@ -73,25 +72,27 @@ export class TransparencyService {
     const policy = await PolicyHolder.open(o.policyFile, o.logger);
     const sk = await loadServiceKeys(o.dataDir, o.receiptAlg, o.logger);
     const keys = o.pqReceipts ? sk.signing : [sk.p256];
-    const store = await LogStore.open(join(o.dataDir, 'log'));
+    const storage = await o.storage(o.dataDir);
     try {
-      const registry = await IssuerRegistry.open(() => policy.current.issuers, issuerStore(store));
+      const { meta, checkpoints } = storage;
+      const registry = await IssuerRegistry.open(() => policy.current.issuers, issuerStore(meta));
       const pool = new VerifyPool(o.verifyWorkers, o.inlineFastVerify);
       const signer = new HeadSigner(keys, o.signWorker);
-      const anchorer = new Anchorer(o.timestampers, anchorStore(store), {
+      const anchors = anchorStore(meta, checkpoints);
+      const anchorer = new Anchorer(o.timestampers, anchors, {
         timeoutMs: o.anchorTimeoutMs, retryMs: o.anchorRetryMs, intervalMs: o.anchorIntervalMs, logger: o.logger,
       });
       const sequencer = new Sequencer({
-        store, sessions: await SessionCache.open(store), anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256,
+        storage, sessions: await SessionCache.open(meta), anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256,
         policy: () => policy.current, maxEntries: o.batch.maxEntries, maxDelayMs: o.batch.maxDelayMs, minIntervalMs: o.batch.minIntervalMs, logger: o.logger,
       });
-      const s = new TransparencyService(o, store, keys, policy, registry, pool, signer, anchorer, sequencer, new Queries(store, anchorer));
+      const s = new TransparencyService(o, storage, keys, policy, registry, pool, signer, anchorer, sequencer, new Queries(storage, anchors, anchorer));
       await s.recover();
       if (o.watchPolicy) policy.watch(o.policyDebounceMs);
-      o.logger.info({ treeSize: store.size, policyHash: policy.current.hashHex, issuer: o.issuer }, 'transparency service open');
+      o.logger.info({ treeSize: storage.reader.size, policyHash: policy.current.hashHex, issuer: o.issuer }, 'transparency service open');
       return s;
     } catch (e) {
-      await store.close();
+      await storage.close();
       policy.close();
       throw e;
     }
@@ -104,17 +105,18 @@ export class TransparencyService {
    * sizes are signed, oldest first (and always the log's size, whose root is what a verifier sees next).
    */
   private async recover(): Promise<void> {
-    const size = this.store.size;
-    if (size > 0 && (await this.store.checkpoint(size)) === undefined) {
-      const last = (await this.store.latestCheckpoint())?.size ?? 0;
+    const { reader, checkpoints, meta } = this.storage;
+    const size = reader.size;
+    if (size > 0 && (await checkpoints.get(size)) === undefined) {
+      const last = (await checkpoints.latest())?.size ?? 0;
       const sizes = new Set<number>([size]);
-      for (const part of (text(await this.store.getMeta(metaKeys.batches)) ?? '').split(',')) {
+      for (const part of (text(await meta.get(metaKeys.batches)) ?? '').split(',')) {
         const s = Number(part);
         if (Number.isSafeInteger(s) && s > last && s <= size) sizes.add(s);
       }
       for (const s of [...sizes].sort((x, y) => x - y)) {
-        if ((await this.store.checkpoint(s)) !== undefined) continue;
-        const heads = await this.sequencer.seal(s, await this.store.rootAt(s));
+        if ((await checkpoints.get(s)) !== undefined) continue;
+        const heads = await this.sequencer.seal(s, await reader.rootAt(s));
         this.o.logger.warn({ treeSize: s }, 'signed the missing checkpoint for a recovered log size');
         await this.sequencer.anchorRecovered(s, heads);
       }
@@ -201,7 +203,7 @@ export class TransparencyService {
   }
 
   private async existing(h: Uint8Array): Promise<Submission | undefined> {
-    if ((await this.store.indexOfEntryHash(h)) === undefined) return undefined;
+    if ((await this.storage.reader.indexOfEntryHash(h)) === undefined) return undefined;
     const entryId = toHex(h);
     this.duplicates++;
     const operationId = randomUUID();
@@ -218,7 +220,7 @@ export class TransparencyService {
     const mem = this.ops.get(operationId);
     if (mem) return mem;
     if (typeof operationId !== 'string' || !/^[0-9a-f-]{36}$/.test(operationId)) return undefined;
-    const entryId = text(await this.store.getMeta(metaKeys.operation(operationId)));
+    const entryId = text(await this.storage.meta.get(metaKeys.operation(operationId)));
     return entryId === undefined ? undefined : { status: 'succeeded', entryId };
   }
 
@@ -304,7 +306,7 @@ export class TransparencyService {
       entries: this.sequencer.entries,
       duplicates: this.duplicates,
       rejections: { ...this.rejections },
-      treeSize: this.store.size,
+      treeSize: this.storage.reader.size,
       unanchoredCheckpoints: this.anchorer.unanchored,
       timestampersDown: this.anchorer.downNames,
       open: !this.closed,
@@ -323,7 +325,7 @@ export class TransparencyService {
     await this.anchorer.close();
     await this.pool.close();
     await this.signer.close();
-    await this.store.close();
-    this.o.logger.info({ treeSize: this.store.size }, 'transparency service closed');
+    await this.storage.close();
+    this.o.logger.info({ treeSize: this.storage.reader.size }, 'transparency service closed');
   }
 }

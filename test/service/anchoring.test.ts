@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeSignedTreeHead } from '../../src/receipts/index.js';
 import { AtlogError } from '../../src/errors.js';
 import { Anchorer, type AnchorStore, type CheckpointTokens } from '../../src/service/anchoring.js';
-import type { MetaPut } from '../../src/log/index.js';
+import type { MetaPut } from '../../src/storage/index.js';
 import type { Timestamper } from '../../src/tsa/timestamper.js';
 import { cttImprint } from '../../src/tsa/ctt.js';
 import { concatBytes, toHex } from '../../src/util/bytes.js';
@@ -127,7 +127,7 @@ describe('anchoring signed tree heads', () => {
   });
 });
 
-/** An AnchorStore in memory, with the same contract as the service's LogStore-backed one (state.ts). */
+/** An AnchorStore in memory, with the same contract as the service's storage-backed one (state.ts). */
 class MemoryAnchorStore implements AnchorStore {
   readonly saved = new Map<number, { tokens: CheckpointTokens; complete: boolean }>();
   constructor(private readonly sigs: Map<number, Uint8Array[]>) {}
