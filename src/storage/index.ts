@@ -6,4 +6,5 @@ export type {
   AppendResult, AppendedEntry, CheckpointStore, LogAppender, LogReader, LogStorage, MetaPut, MetaStore, StoredCheckpoint, TreeHead,
 } from './types.js';
 export { LevelDbStorage, type LevelDbOptions } from './leveldb/index.js';
+export { MemoryStorage, MemoryVolume } from './memory/index.js';
 export { EntryFilter } from './bloom.js';
