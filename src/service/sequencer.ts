@@ -1,3 +1,4 @@
+import { HEADER_POLICY_HASH } from '../cose/labels.js';
 import { AtlogError } from '../errors.js';
 import type { PrivateKey } from '../keys/index.js';
 import type { LogStorage, MetaPut } from '../storage/types.js';
@@ -34,9 +35,6 @@ import type { RegisteredEntry } from './types.js';
  * Durability: a waiter is resolved only after its entry and a signed tree head covering it are on disk. A
  * crash may leave the last two batch sizes without a checkpoint; TransparencyService.recover signs them.
  */
-
-/** Protected header label of the Registration Policy hash in signed tree heads (spec/policy.md). */
-export const HEADER_POLICY_HASH = -65538;
 
 /** A batch after stage 1: its admitted registrations, where they landed, and the root of the new size. */
 interface Appended {
