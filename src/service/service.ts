@@ -14,6 +14,7 @@ import { resolveServiceOptions, type ServiceOptions, type ServiceOptionsInput } 
 import { PolicyHolder } from './policy/holder.js';
 import { Queries } from './queries.js';
 import { Registrar, type PreparedStatement } from './registration.js';
+import { Sealer } from './sealer.js';
 import { Sequencer } from './sequencer.js';
 import { SessionCache } from './session-cache.js';
 import { anchorStore, issuerStore, metaKeys, text } from './state.js';
@@ -82,12 +83,17 @@ export class TransparencyService {
       const anchorer = new Anchorer(o.timestampers, anchors, {
         timeoutMs: o.anchorTimeoutMs, retryMs: o.anchorRetryMs, intervalMs: o.anchorIntervalMs, logger: o.logger,
       });
+      const current = () => policy.current;
+      const sealer = new Sealer({
+        checkpoints, anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256, policy: current,
+      });
       const sequencer = new Sequencer({
-        storage, sessions: await SessionCache.open(meta), anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256,
-        policy: () => policy.current, maxEntries: o.batch.maxEntries, maxDelayMs: o.batch.maxDelayMs, minIntervalMs: o.batch.minIntervalMs, logger: o.logger,
+        storage, sessions: await SessionCache.open(meta), sealer, policy: current,
+        maxEntries: o.batch.maxEntries, maxDelayMs: o.batch.maxDelayMs, minIntervalMs: o.batch.minIntervalMs, logger: o.logger,
       });
       const s = new TransparencyService(o, storage, keys, policy, registry, pool, signer, anchorer, sequencer, new Queries(storage, anchors, anchorer));
-      await s.recover();
+      await sequencer.recover();
+      await anchorer.start();
       if (o.watchPolicy) policy.watch(o.policyDebounceMs);
       o.logger.info({ treeSize: storage.reader.size, policyHash: policy.current.hashHex, issuer: o.issuer }, 'transparency service open');
       return s;
@@ -96,32 +102,6 @@ export class TransparencyService {
       policy.close();
       throw e;
     }
-  }
-
-  /**
-   * Crash between append and putCheckpoint: sizes with entries but no checkpoint get one now. The sequencer
-   * appends batch N+1 while batch N is still being signed, so up to two batch sizes after the newest
-   * checkpoint may lack one; the `q/batches` meta, written with every batch, names the last two, so those
-   * sizes are signed, oldest first (and always the log's size, whose root is what a verifier sees next).
-   */
-  private async recover(): Promise<void> {
-    const { reader, checkpoints, meta } = this.storage;
-    const size = reader.size;
-    if (size > 0 && (await checkpoints.get(size)) === undefined) {
-      const last = (await checkpoints.latest())?.size ?? 0;
-      const sizes = new Set<number>([size]);
-      for (const part of (text(await meta.get(metaKeys.batches)) ?? '').split(',')) {
-        const s = Number(part);
-        if (Number.isSafeInteger(s) && s > last && s <= size) sizes.add(s);
-      }
-      for (const s of [...sizes].sort((x, y) => x - y)) {
-        if ((await checkpoints.get(s)) !== undefined) continue;
-        const heads = await this.sequencer.seal(s, await reader.rootAt(s));
-        this.o.logger.warn({ treeSize: s }, 'signed the missing checkpoint for a recovered log size');
-        await this.sequencer.anchorRecovered(s, heads);
-      }
-    }
-    await this.anchorer.start();
   }
 
   /**
