@@ -1,6 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AtlogError } from '../../src/errors.js';
+import { Admission } from '../../src/service/admission.js';
+import { OperationTable } from '../../src/service/operations.js';
+import { defaultPolicy } from '../../src/service/policy/schema.js';
+import type { CheckedStatement } from '../../src/service/registration.js';
+import type { Pending } from '../../src/service/sequencer.js';
 import { metaKeys, textPut } from '../../src/service/state.js';
 import { entryHash, registrationEntry } from '../../src/statements/index.js';
 import { MemoryStorage, MemoryVolume } from '../../src/storage/index.js';
@@ -43,5 +49,63 @@ describe('the service over another storage driver', () => {
     } finally {
       await svc.close();
     }
+  });
+});
+
+describe('admission', () => {
+  /** An Admission whose registration check waits until the test releases it. */
+  function admission(queueLimit = 10) {
+    const queued: Pending[] = [];
+    const checks: Array<(c: CheckedStatement) => void> = [];
+    const a = new Admission({
+      registrar: {
+        prepare: () => {
+          throw new AtlogError('ERR_REG_MALFORMED', 'left to check');
+        },
+        check: () => new Promise<CheckedStatement>((resolve) => checks.push(resolve)),
+      },
+      reader: { indexOfEntryHash: async () => undefined },
+      queries: { registered: async () => undefined },
+      ops: new OperationTable(10),
+      sequencer: { depth: 0, enqueue: (p) => void queued.push(p) },
+      policy: defaultPolicy,
+      queueLimit,
+    });
+    const release = (k: number): void => {
+      const entry = Uint8Array.of(k);
+      checks[k]!({ entry, entryHash: new Uint8Array(32).fill(k), entryId: toHex(new Uint8Array(32).fill(k)) });
+    };
+    return { a, queued, checks, release };
+  }
+  const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+  it('close() resolves once no registration is being verified, and queues what was accepted', async () => {
+    const { a, queued, checks, release } = admission();
+    const subs = [a.submit(Uint8Array.of(1)), a.submit(Uint8Array.of(2))];
+    await turn();
+    expect(checks).toHaveLength(2);
+    expect(a.depth).toBe(2);
+    let closed = false;
+    const closing = a.close().then(() => (closed = true));
+    expect(await codeOf(a.submit(Uint8Array.of(3)))).toBe('ERR_SERVICE_CLOSED');
+    release(0);
+    await turn();
+    expect(closed).toBe(false); // one is still being verified
+    release(1);
+    await closing;
+    expect(queued.map((p) => p.checked.entryId)).toEqual((await Promise.all(subs)).map((s) => s.entryId));
+    expect(a.depth).toBe(0);
+    expect(a.rejections).toEqual({ ERR_SERVICE_CLOSED: 1 });
+    await a.close(); // idempotent, resolves at once
+  });
+
+  it('pushes back beyond the queue limit, counting what is being verified', async () => {
+    const { a, release } = admission(1);
+    const first = a.submit(Uint8Array.of(1));
+    await turn();
+    expect(await codeOf(a.submit(Uint8Array.of(2)))).toBe('ERR_LOG_PUSHBACK');
+    release(0);
+    expect((await first).duplicate).toBe(false);
+    expect(a.rejections).toEqual({ ERR_LOG_PUSHBACK: 1 });
   });
 });
