@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- merkle [--entries N] [--batch N] [--samples N] [--entry-bytes N] [--dir PATH] [--inflight N]`
  *
- * 1. Appends N (default 10^6) random, incompressible entries in batches (default 1,000) into a fresh LogStore
+ * 1. Appends N (default 10^6) random, incompressible entries in batches (default 1,000) into a fresh LevelDbStorage
  *    in a temp dir, one append awaited at a time: entries/s.
  * 2. At 10^4, 10^5 and 10^6 entries: latency p50/p90/p99 of a historic root (rootAt of a random size), an
  *    inclusion proof (random leaf, current size) and a consistency proof (random size1 to the current size),
@@ -25,7 +25,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ClassicLevel } from 'classic-level';
 import { MerkleTree } from 'merkletreejs';
-import { LogStore } from '../src/log/index.js';
+import { LevelDbStorage } from '../src/storage/index.js';
 import { consistencyProof } from '../src/merkle/index.js';
 import { toHex } from '../src/util/bytes.js';
 
@@ -131,8 +131,8 @@ interface AppendTime {
  * resolves). The entries of up to 100 batches are generated before their timing starts, and the reference leaf
  * hashes computed after it ends, so only the `append` calls are timed.
  */
-async function append(store: LogStore, o: Options, until: number, inflight: number, sink: LeafHashes | undefined): Promise<AppendTime> {
-  const start = store.size;
+async function append(store: LevelDbStorage, o: Options, until: number, inflight: number, sink: LeafHashes | undefined): Promise<AppendTime> {
+  const start = store.reader.size;
   const time: AppendTime = { wallMs: 0, cpuMs: 0, entries: 0 };
   for (let at = start; at < until; at += o.batch * 100) {
     const batches: Buffer[][] = [];
@@ -143,7 +143,7 @@ async function append(store: LogStore, o: Options, until: number, inflight: numb
     }
     let next = 0;
     const lane = async (): Promise<void> => {
-      while (next < batches.length) await store.append(batches[next++]!);
+      while (next < batches.length) await store.appender.append(batches[next++]!);
     };
     const t = performance.now();
     const c = process.cpuUsage();
@@ -153,28 +153,28 @@ async function append(store: LogStore, o: Options, until: number, inflight: numb
     time.cpuMs += (cu.user + cu.system) / 1000;
     if (sink !== undefined) for (const b of batches) for (const e of b) sink.push(sha(Buffer.concat([Buffer.of(0), sha(e)])));
   }
-  time.entries = store.size - start;
+  time.entries = store.reader.size - start;
   return time;
 }
 
 const rate = (t: AppendTime): string =>
   `${Math.round((t.entries / t.wallMs) * 1000).toLocaleString('en')} entries/s (process CPU ${((t.cpuMs * 1000) / t.entries).toFixed(1)} us/entry)`;
 
-async function measure(store: LogStore, leafHashes: LeafHashes, o: Options): Promise<void> {
-  const n = store.size;
-  const root = await store.root();
+async function measure(store: LevelDbStorage, leafHashes: LeafHashes, o: Options): Promise<void> {
+  const n = store.reader.size;
+  const root = store.reader.head.root;
   // First right after the bulk append, while LevelDB's background compaction still works through it.
-  await timeEach(200, () => store.inclusionProof(rand(n), n));
-  const hot = await timeEach(o.samples, () => store.inclusionProof(rand(n), n));
+  await timeEach(200, () => store.reader.inclusionProof(rand(n), n));
+  const hot = await timeEach(o.samples, () => store.reader.inclusionProof(rand(n), n));
   // Then after LevelDB has compacted (what a log serves from once the import is done), with garbage collected.
   const tc = performance.now();
   await store.compact();
   const compactMs = performance.now() - tc;
-  await timeEach(200, () => store.inclusionProof(rand(n), n));
+  await timeEach(200, () => store.reader.inclusionProof(rand(n), n));
   gc();
-  const rootT = await timeEach(o.samples, () => store.rootAt(1 + rand(n)));
-  const incT = await timeEach(o.samples, () => store.inclusionProof(rand(n), n));
-  const conT = await timeEach(o.samples, () => store.consistencyProof(1 + rand(n), n));
+  const rootT = await timeEach(o.samples, () => store.reader.rootAt(1 + rand(n)));
+  const incT = await timeEach(o.samples, () => store.reader.inclusionProof(rand(n), n));
+  const conT = await timeEach(o.samples, () => store.reader.consistencyProof(1 + rand(n), n));
 
   // merkletreejs: rebuild + operation, fewer samples (each rebuild hashes the whole tree).
   const reps = n >= 1_000_000 ? 3 : n >= 100_000 ? 5 : 20;
@@ -220,13 +220,13 @@ export async function run(args: string[]): Promise<void> {
   if (!checkpoints.includes(o.entries)) checkpoints.push(o.entries);
   console.log(`entries ${o.entries.toLocaleString('en')} x ${o.entryBytes} random bytes, batches of ${o.batch}, ${o.samples} samples per latency, dir ${dir}`);
   const leafHashes = new LeafHashes();
-  let store = await LogStore.open(dir);
+  let store = await LevelDbStorage.open(dir);
   const rates: string[] = [];
   console.log('\n| entries | operation | atlog p50 ms | p90 ms | p99 ms | mean CPU ms | merkletreejs (rebuild + op) p50 ms | ratio p50 | ratio vs our p99 |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   const all: AppendTime = { wallMs: 0, cpuMs: 0, entries: 0 };
   for (const c of checkpoints) {
-    const before = store.size;
+    const before = store.reader.size;
     const t = await append(store, o, c, 1, leafHashes);
     all.wallMs += t.wallMs;
     all.cpuMs += t.cpuMs;
@@ -234,7 +234,7 @@ export async function run(args: string[]): Promise<void> {
     rates.push(`${before.toLocaleString('en')}..${c.toLocaleString('en')}: ${rate(t)}`);
     await measure(store, leafHashes, o);
   }
-  const total = store.size;
+  const total = store.reader.size;
   await store.close();
   console.log(`\nload average during the run (1/5/15 min): ${loadavg().map((x) => x.toFixed(1)).join(' / ')} on ${cpus().length} cores`);
   console.log(`append, one batch awaited at a time: ${rate(all)} overall\n  ${rates.join('\n  ')}`);
@@ -255,7 +255,7 @@ export async function run(args: string[]): Promise<void> {
   // The same number of entries with appends in flight, on a fresh directory: the store plans the next append
   // while the previous one's synced write is on its way (it still writes them one at a time, in call order).
   const dir2 = mkdtempSync(join(tmpdir(), 'atlog-bench-'));
-  store = await LogStore.open(dir2);
+  store = await LevelDbStorage.open(dir2);
   const t2 = await append(store, o, o.entries, o.inflight, undefined);
   await store.close();
   console.log(`append, ${o.inflight} batches in flight (${t2.entries.toLocaleString('en')} entries, fresh directory): ${rate(t2)}`);

@@ -25,6 +25,15 @@ export const HEADER_RECEIPTS = 394;
 export const HEADER_VDS = 395;
 export const HEADER_VDP = 396;
 
+/**
+ * atlog's private-use labels (RFC 9052 section 3.1: labels below -65536) in the protected header of signed tree
+ * heads (spec/receipts.md). The tree size binds a tree head (and every receipt derived from it) to the tree it
+ * signs before a proof is read; verifiers compare it with the proof's tree_size. The policy hash is the SHA-256
+ * of the Registration Policy in force when the head was signed (spec/policy.md).
+ */
+export const HEADER_TREE_SIZE = -65537;
+export const HEADER_POLICY_HASH = -65538;
+
 /** RFC 8392 / RFC 9597 CWT claim keys inside label 15. */
 export const CWT_ISS = 1;
 export const CWT_SUB = 2;

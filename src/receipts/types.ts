@@ -2,12 +2,8 @@
  * Shared types and header labels of atlog's RFC 9942 receipts and signed tree heads (spec/receipts.md).
  */
 
-/**
- * Private-use protected header label (RFC 9052 section 3.1: labels below -65536 are private use) that binds
- * the tree size into every signed tree head, so a tree head (and every receipt derived from it) states which
- * tree it signs even before a proof is read. Verifiers compare it with the proof's tree_size.
- */
-export const HEADER_TREE_SIZE = -65537;
+/** The tree-size label of signed tree heads; defined with the other wire labels in cose/labels.ts. */
+export { HEADER_TREE_SIZE } from '../cose/labels.js';
 
 /** The service's signature over one tree head: what every receipt of that checkpoint carries. */
 export interface SignedTreeHead {

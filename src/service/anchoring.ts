@@ -1,7 +1,7 @@
 import { AtlogError } from '../errors.js';
 import { cttImprint } from '../tsa/ctt.js';
 import type { Timestamper } from '../tsa/timestamper.js';
-import type { MetaPut } from '../log/index.js';
+import type { MetaPut } from '../storage/types.js';
 import type { ServiceLogger } from './options.js';
 
 /**
@@ -53,7 +53,7 @@ export interface Obtained {
   readonly skipped: boolean;
 }
 
-/** Where tokens and the list of incomplete checkpoints live (the service backs it with LogStore meta). */
+/** Where tokens and the list of incomplete checkpoints live (the service backs it with its MetaStore, state.ts). */
 export interface AnchorStore {
   /** Tokens stored so far for a checkpoint (empty maps when none). */
   tokens(treeSize: number): Promise<CheckpointTokens>;
@@ -61,7 +61,7 @@ export interface AnchorStore {
   saveTokens(treeSize: number, tokens: CheckpointTokens, complete: boolean): Promise<void>;
   /**
    * The meta puts that record the tokens of a checkpoint being stored for the first time, so they can be
-   * written in the checkpoint's own atomic batch (LogStore.putCheckpoint).
+   * written in the checkpoint's own atomic write (CheckpointStore.put).
    */
   firstTokenPuts(treeSize: number, tokens: CheckpointTokens, complete: boolean): MetaPut[];
   /** Tree sizes of checkpoints still missing a token. */

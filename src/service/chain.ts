@@ -1,12 +1,12 @@
 import { checkLink, linkStateOf, type AatRecord, type LinkState } from '../aat/index.js';
 import type { AtlogError } from '../errors.js';
-import type { MetaPut } from '../log/index.js';
+import type { MetaPut } from '../storage/types.js';
 import { rejected } from './registration.js';
 import type { SessionCache } from './session-cache.js';
 import { jsonPut, metaKeys, textPut } from './state.js';
 
 /**
- * The per-session chain check of one batch (spec/policy.md section 4). Tips come from the log meta (through
+ * The per-session chain check of one batch (spec/policy.md section 4). Tips come from the meta store (through
  * the SessionCache, which skips the read for new sessions and record ids) and are
  * overridden by records admitted earlier in the same batch, so a whole chain submitted at once registers in
  * order. On top of `checkLink` it names the break the way an operator thinks of it:

@@ -11,7 +11,7 @@ import type { IssuerInfo, IssuerKeyOptions } from './types.js';
  * re-activate one the file revokes.
  */
 
-/** An admin-managed issuer as persisted (JSON in the log meta). */
+/** An admin-managed issuer as persisted (JSON in the meta store). */
 export interface StoredIssuer {
   iss: string;
   status: 'active' | 'revoked';
@@ -20,7 +20,7 @@ export interface StoredIssuer {
   revokedKids: string[];
 }
 
-/** Persistence of admin-managed issuers (the service backs it with LogStore meta). */
+/** Persistence of admin-managed issuers (the service backs it with its MetaStore, state.ts). */
 export interface IssuerStore {
   load(): Promise<StoredIssuer[]>;
   save(issuer: StoredIssuer): Promise<void>;

@@ -4,7 +4,7 @@ import type { OperationInfo } from './types.js';
 /**
  * Registration operations in memory, bounded: running ones always stay (there are at most queueLimit of
  * them); finished ones are kept in insertion order and the oldest are dropped beyond `limit`. Succeeded
- * operations are also persisted in the log meta with their batch, so `operation()` still answers for them
+ * operations are also persisted in the meta store with their batch, so `operation()` still answers for them
  * after the map forgot them or after a restart (the service falls back to the meta).
  */
 export class OperationTable {

@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AtlogError } from '../errors.js';
+import { LevelDbStorage } from '../storage/leveldb/index.js';
+import type { LogStorage } from '../storage/types.js';
 import type { Timestamper } from '../tsa/timestamper.js';
 
 /**
@@ -17,10 +19,21 @@ export interface ServiceLogger {
   debug(obj: object, msg?: string): void;
 }
 
+/** Opens the log storage of a data directory (src/storage): the service's whole database. */
+export type StorageOpener = (dataDir: string) => Promise<LogStorage>;
+
+/** The default storage: the embedded LevelDB driver in `<dataDir>/log` (spec/log-storage.md). */
+const levelDbIn: StorageOpener = (dataDir) => LevelDbStorage.open(join(dataDir, 'log'));
+
 /** What a caller may pass; every member is optional. */
 export interface ServiceOptionsInput {
-  /** LevelDB log, service keys (`keys/`) and everything else the service persists. Default `./data`. */
+  /** The log (`log/`), service keys (`keys/`) and everything else the service persists. Default `./data`. */
   dataDir?: string;
+  /**
+   * Opens the log storage. Default: the LevelDB driver in `<dataDir>/log`. Any driver of src/storage fits, e.g.
+   * `() => MemoryStorage.open()` in tests (nothing durable).
+   */
+  storage?: StorageOpener;
   /** The service identity URI, CWT `iss` of every tree head and receipt. Default `http://127.0.0.1:8080`. */
   issuer?: string;
   /** Registration Policy file (`.yaml`, `.yml` or `.json`). Default: none, i.e. the built-in default policy. */
@@ -70,6 +83,7 @@ export interface ServiceOptionsInput {
 /** Options with every default filled in. */
 export interface ServiceOptions {
   dataDir: string;
+  storage: StorageOpener;
   issuer: string;
   policyFile: string | undefined;
   watchPolicy: boolean;
@@ -100,7 +114,7 @@ function positiveInt(v: unknown, name: string, min = 1): number {
 
 /**
  * Fills every default of the service options and validates what was given.
- * Defaults: dataDir './data', issuer 'http://127.0.0.1:8080', no policy file (built-in default policy),
+ * Defaults: dataDir './data', LevelDB storage in `<dataDir>/log`, issuer 'http://127.0.0.1:8080', no policy file (built-in default policy),
  * batch 512 entries / 5 ms / at least 40 ms apart under load, queueLimit 10,000, receiptAlg 'ES256', pqReceipts true, verifyWorkers
  * max(2, cores-1), inlineFastVerify false, signWorker true, no timestampers, anchorTimeoutMs 2000,
  * anchorRetryMs 1000, anchorIntervalMs 0, operationsLimit 10,000, policyDebounceMs 200, a silent logger.
@@ -117,12 +131,17 @@ export function resolveServiceOptions(input: ServiceOptionsInput = {}): ServiceO
   if (receiptAlg !== 'ES256' && receiptAlg !== 'ESP256') {
     throw new AtlogError('ERR_SERVICE_OPTIONS', "receiptAlg must be 'ES256' or 'ESP256'", { details: { field: 'receiptAlg' } });
   }
+  const storage = input.storage ?? levelDbIn;
+  if (typeof storage !== 'function') {
+    throw new AtlogError('ERR_SERVICE_OPTIONS', 'storage must be a function that opens the log storage', { details: { field: 'storage' } });
+  }
   const timestampers = input.timestampers ?? [];
   if (!Array.isArray(timestampers)) {
     throw new AtlogError('ERR_SERVICE_OPTIONS', 'timestampers must be an array', { details: { field: 'timestampers' } });
   }
   return {
     dataDir: resolve(input.dataDir ?? './data'),
+    storage,
     issuer,
     policyFile: input.policyFile === undefined ? undefined : resolve(input.policyFile),
     watchPolicy: input.watchPolicy ?? input.policyFile !== undefined,

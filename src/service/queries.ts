@@ -1,11 +1,11 @@
 import { AtlogError } from '../errors.js';
-import type { LogStore } from '../log/index.js';
+import type { CheckpointStore, LogReader, MetaStore, StoredCheckpoint } from '../storage/types.js';
 import { encodeSignedTreeHead, issueConsistencyReceipt, issueInclusionReceipt, type SignedTreeHead } from '../receipts/index.js';
 import { toTransparentStatement } from '../statements/index.js';
 import { BUNDLE_VERSION, encodeBundle } from '../verify/bundle-format.js';
 import { fromHex, toHex } from '../util/bytes.js';
-import type { Anchorer, CheckpointTokens } from './anchoring.js';
-import { anchorStore, decodeCheckpoint, metaKeys, text, tokenList } from './state.js';
+import type { AnchorStore, Anchorer, CheckpointTokens } from './anchoring.js';
+import { decodeCheckpoint, metaKeys, text, tokenList } from './state.js';
 import type { CheckpointInfo, RegisteredEntry } from './types.js';
 
 /** A checkpoint's tree heads (P-256 first) and their tokens. */
@@ -28,35 +28,40 @@ function inclusionReceipts(cp: Heads, index: number, proof: Uint8Array[]): Uint8
  * asks for a consistency receipt from that size.
  */
 export class Queries {
-  private readonly anchors;
+  private readonly log: LogReader;
+  private readonly checkpoints: CheckpointStore;
+  private readonly meta: MetaStore;
 
   constructor(
-    private readonly store: LogStore,
-    private readonly anchorer: Anchorer,
+    storage: { reader: LogReader; checkpoints: CheckpointStore; meta: MetaStore },
+    private readonly anchors: Pick<AnchorStore, 'tokens'>,
+    private readonly anchorer: Pick<Anchorer, 'isComplete'>,
   ) {
-    this.anchors = anchorStore(store);
+    this.log = storage.reader;
+    this.checkpoints = storage.checkpoints;
+    this.meta = storage.meta;
   }
 
   /** A stored checkpoint's tree heads with the RFC 3161 tokens stored for it. */
-  private async withTokens(cp: { size: number; bytes: Uint8Array }): Promise<Heads> {
+  private async withTokens(cp: StoredCheckpoint): Promise<Heads> {
     return { heads: decodeCheckpoint(cp.bytes), tokens: await this.anchors.tokens(cp.size) };
   }
 
   private async heads(size: number): Promise<Heads | undefined> {
-    const bytes = await this.store.checkpoint(size);
+    const bytes = await this.checkpoints.get(size);
     return bytes === undefined ? undefined : this.withTokens({ size, bytes });
   }
 
   /** Index of an entry id (64 lowercase hex), or undefined for an unknown or malformed id. */
   async entryIndex(entryId: string): Promise<number | undefined> {
     if (typeof entryId !== 'string' || !/^[0-9a-f]{64}$/.test(entryId)) return undefined;
-    return this.store.indexOfEntryHash(fromHex(entryId));
+    return this.log.indexOfEntryHash(fromHex(entryId));
   }
 
   /** Entry id at `index`, or undefined beyond the log (or for a non-index). */
   async entryIdAt(index: number): Promise<string | undefined> {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= this.store.size) return undefined;
-    return toHex(await this.store.entryHash(index));
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.log.size) return undefined;
+    return toHex(await this.log.entryHash(index));
   }
 
   /** The registered entry with receipts from the checkpoint it was registered in (see the class comment). */
@@ -64,9 +69,9 @@ export class Queries {
     const index = await this.entryIndex(entryId);
     if (index === undefined) return undefined;
     // The checkpoint of its batch: the first stored for a size above its index.
-    const found = await this.store.checkpointFrom(index + 1);
+    const found = await this.checkpoints.from(index + 1);
     if (found === undefined) return undefined;
-    const proof = await this.store.inclusionProof(index, found.size);
+    const proof = await this.log.inclusionProof(index, found.size);
     return { entryId, index, treeSize: found.size, receipts: inclusionReceipts(await this.withTokens(found), index, proof) };
   }
 
@@ -74,12 +79,12 @@ export class Queries {
   async transparentStatement(entryId: string): Promise<Uint8Array | undefined> {
     const r = await this.registered(entryId);
     if (!r) return undefined;
-    return toTransparentStatement(await this.store.entry(r.index), r.receipts);
+    return toTransparentStatement(await this.log.entry(r.index), r.receipts);
   }
 
   /** The newest checkpoint with its tree heads (root attached, tokens under 270). */
   async latestCheckpoint(): Promise<CheckpointInfo | undefined> {
-    const latest = await this.store.latestCheckpoint();
+    const latest = await this.checkpoints.latest();
     if (!latest) return undefined;
     const heads = decodeCheckpoint(latest.bytes);
     const tokens = await this.anchors.tokens(latest.size);
@@ -97,19 +102,19 @@ export class Queries {
    * @throws AtlogError ERR_INVALID_RANGE unless 0 < from <= to <= log size.
    */
   async consistencyReceipts(from: number, to: number): Promise<Uint8Array[] | undefined> {
-    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 1 || from > to || to > this.store.size) {
-      throw new AtlogError('ERR_INVALID_RANGE', `need 0 < from <= to <= ${this.store.size}, got ${from}..${to}`, { details: { from, to, size: this.store.size } });
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 1 || from > to || to > this.log.size) {
+      throw new AtlogError('ERR_INVALID_RANGE', `need 0 < from <= to <= ${this.log.size}, got ${from}..${to}`, { details: { from, to, size: this.log.size } });
     }
     const cp = await this.heads(to);
     if (!cp) return undefined;
-    const proof = await this.store.consistencyProof(from, to);
+    const proof = await this.log.consistencyProof(from, to);
     return cp.heads.map((h, k) => issueConsistencyReceipt(h, from, proof, { timestamps: tokenList(cp.tokens, k) }));
   }
 
   /** Entry ids of a session in log order. */
   async sessionEntries(agentId: string, sessionId: string): Promise<string[]> {
     if (typeof agentId !== 'string' || typeof sessionId !== 'string' || agentId === '' || sessionId === '') return [];
-    const rows = await this.store.metaRange(metaKeys.sessionIndexPrefix(agentId, sessionId));
+    const rows = await this.meta.range(metaKeys.sessionIndexPrefix(agentId, sessionId));
     return rows.map((r) => text(r.value)!);
   }
 
@@ -122,15 +127,15 @@ export class Queries {
    */
   async sessionBundle(agentId: string, sessionId: string): Promise<Uint8Array | undefined> {
     const ids = await this.sessionEntries(agentId, sessionId);
-    const latest = await this.store.latestCheckpoint();
+    const latest = await this.checkpoints.latest();
     if (ids.length === 0 || !latest) return undefined;
     const cp = await this.withTokens(latest);
     const statements: Uint8Array[] = [];
     for (const id of ids) {
       const index = await this.entryIndex(id);
       if (index === undefined || index >= latest.size) continue;
-      const proof = await this.store.inclusionProof(index, latest.size);
-      statements.push(toTransparentStatement(await this.store.entry(index), inclusionReceipts(cp, index, proof)));
+      const proof = await this.log.inclusionProof(index, latest.size);
+      statements.push(toTransparentStatement(await this.log.entry(index), inclusionReceipts(cp, index, proof)));
     }
     if (statements.length === 0) return undefined;
     const checkpoint = encodeSignedTreeHead(cp.heads[0]!, { attachRoot: true });

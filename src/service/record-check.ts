@@ -1,5 +1,5 @@
 import { canonicalBytes, recordHash, validateRecord, type AatRecord } from '../aat/index.js';
-import { sha256 } from '../log/hashing.js';
+import { sha256 } from '../storage/hashing.js';
 import { isAtlogError } from '../errors.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 

@@ -3,7 +3,7 @@ import type { AatRecord } from '../aat/index.js';
 import { checkCrit } from '../cose/headers.js';
 import { toBeSigned } from '../cose/sign1.js';
 import { AtlogError, isAtlogError } from '../errors.js';
-import { sha256 } from '../log/hashing.js';
+import { sha256 } from '../storage/hashing.js';
 import { AAT_CONTENT_TYPE, describeNonStatement, parseStatement, registrationEntryOf, type ParsedStatement } from '../statements/index.js';
 import { toBase64Url, toHex } from '../util/bytes.js';
 import type { IssuerRegistry } from './issuers.js';

@@ -1,16 +1,13 @@
 import { AtlogError } from '../errors.js';
-import type { PrivateKey } from '../keys/index.js';
-import type { LogStore, MetaPut } from '../log/index.js';
-import { inclusionReceiptIssuer, prepareTreeHead, type SignedTreeHead } from '../receipts/index.js';
-import { equalBytes } from '../util/bytes.js';
-import type { Anchorer, CheckpointTokens, Obtained } from './anchoring.js';
+import { inclusionReceiptIssuer } from '../receipts/index.js';
+import type { LogStorage, MetaPut } from '../storage/types.js';
+import { BatchChain } from './chain.js';
 import type { ServiceLogger } from './options.js';
 import type { Policy } from './policy/schema.js';
 import type { CheckedStatement } from './registration.js';
-import type { HeadSigner } from './head-signer.js';
-import { BatchChain } from './chain.js';
+import type { Sealer, Signing } from './sealer.js';
 import type { SessionCache } from './session-cache.js';
-import { decodeCheckpoint, encodeCheckpoint, metaKeys, textPut, tokenList } from './state.js';
+import { metaKeys, text, textPut, tokenList } from './state.js';
 import type { RegisteredEntry } from './types.js';
 
 /**
@@ -21,22 +18,19 @@ import type { RegisteredEntry } from './types.js';
  *  1. chain check of every AAT record against its session tip, in queue order, including tips set by
  *     earlier records of the same batch (a fork, gap, replay or record after session_end fails only that
  *     registration);
- *  2. one LogStore.append with the entries and their meta (session tips and index, entry -> checkpoint,
- *     operation results), atomic and synced;
+ *  2. one append with the entries and their meta (session tips and index, operation results, the batch
+ *     sizes recovery reads), atomic and synced;
  *  3. one signed tree head per service key for the new size, with the policy hash in the protected header,
- *     stored with putCheckpoint (synced) before anyone is told;
- *  4. RFC 3161 anchoring of each head's signature (bounded wait, see anchoring.ts);
+ *     stored as the size's checkpoint (synced) before anyone is told (sealer.ts);
+ *  4. RFC 3161 anchoring of each head's signature (bounded wait, see anchoring.ts), stored with step 3;
  *  5. an inclusion proof per entry against the new size and the receipts; then the waiters are resolved.
  *
  * Steps 1-2 of the next batch overlap steps 3-5 of this one (see loop()); the ML-DSA signature is computed
  * in a worker thread (head-signer.ts), so the main thread appends meanwhile.
  *
  * Durability: a waiter is resolved only after its entry and a signed tree head covering it are on disk. A
- * crash may leave the last two batch sizes without a checkpoint; TransparencyService.recover signs them.
+ * crash may leave the last two batch sizes without a checkpoint; `recover` signs them on open.
  */
-
-/** Protected header label of the Registration Policy hash in signed tree heads (spec/policy.md). */
-export const HEADER_POLICY_HASH = -65538;
 
 /** A batch after stage 1: its admitted registrations, where they landed, and the root of the new size. */
 interface Appended {
@@ -55,17 +49,12 @@ export interface Pending {
 }
 
 export interface SequencerDeps {
-  store: LogStore;
-  anchorer: Anchorer;
-  keys: readonly PrivateKey[];
-  /** Session tips and record ids in front of the log meta (chain checks). */
+  /** Appends and proofs; the meta and checkpoints for recovery. */
+  storage: Omit<LogStorage, 'close'>;
+  /** Session tips and record ids in front of the meta store (chain checks). */
   sessions: SessionCache;
-  /** Computes the heads' signatures (ML-DSA in a worker thread). */
-  signer: HeadSigner;
-  /** CWT iss of the tree heads. */
-  issuer: string;
-  /** COSE alg for the P-256 head (-7 or -9); ML-DSA heads use their key's alg. */
-  p256Alg: number;
+  /** Signs and stores the checkpoint of a size with its first tokens. */
+  sealer: Sealer;
   policy: () => Policy;
   maxEntries: number;
   maxDelayMs: number;
@@ -96,7 +85,32 @@ export class Sequencer {
     return this.queue.length;
   }
 
-  /** Queues a checked registration. The caller bounds the queue (TransparencyService.submit). */
+  /**
+   * Recovery on open, before the first batch: a crash between an append and its checkpoint left sizes with
+   * entries but no checkpoint. Stage 1 of batch N+1 runs while batch N is being sealed (loop), so up to two
+   * batch sizes after the newest checkpoint may lack one; the `q/batches` meta, written with every batch,
+   * names the last two. Those sizes get their checkpoint now, oldest first, and always the log's size, whose
+   * root is what a verifier sees next.
+   * @throws AtlogError from signing or storage.
+   */
+  async recover(): Promise<void> {
+    const { reader, checkpoints, meta } = this.d.storage;
+    const size = reader.size;
+    if (size === 0 || (await checkpoints.get(size)) !== undefined) return;
+    const last = (await checkpoints.latest())?.size ?? 0;
+    const sizes = new Set<number>([size]);
+    for (const part of (text(await meta.get(metaKeys.batches)) ?? '').split(',')) {
+      const s = Number(part);
+      if (Number.isSafeInteger(s) && s > last && s <= size) sizes.add(s);
+    }
+    for (const s of [...sizes].sort((x, y) => x - y)) {
+      if ((await checkpoints.get(s)) !== undefined) continue;
+      await this.d.sealer.seal(s, this.d.sealer.start(s, await reader.rootAt(s)));
+      this.d.logger.warn({ treeSize: s }, 'signed the missing checkpoint for a recovered log size');
+    }
+  }
+
+  /** Queues a checked registration. The caller bounds the queue (Admission). */
   enqueue(p: Pending): void {
     this.queue.push(p);
     if (this.queue.length >= this.d.maxEntries) this.kick();
@@ -148,13 +162,10 @@ export class Sequencer {
         const a = appended;
         // The tree head is signed at once, while the previous batch's stage 2 is still running: signing (an
         // ML-DSA-65 signature in pure JS) is the longest step of stage 2, and only the storing of checkpoints
-        // has to follow size order. The rejection, if any, is handled where finish awaits it.
-        const signed = this.sign(a.size, a.root);
-        // Anchoring needs only the signatures, so the TSAs are asked at once too; the tokens are stored with
-        // the checkpoint in one synced write (LogStore.putCheckpoint with meta).
-        const stamped = signed.then((heads) => this.d.anchorer.obtain(heads.map((h) => h.signature)));
-        stamped.catch(() => undefined);
-        finishing = before.then(() => this.finish(a, signed, stamped)).catch((e: unknown) => this.fail(a.ok, e));
+        // has to follow size order. The TSAs are asked as soon as it is signed; the tokens are stored with the
+        // checkpoint in one synced write. A rejection is handled where finish awaits it.
+        const signing = this.d.sealer.start(a.size, a.root);
+        finishing = before.then(() => this.finish(a, signing)).catch((e: unknown) => this.fail(a.ok, e));
       }
       // Entries that arrived while this batch was appended form the next batch (no sooner than minIntervalMs
       // after this one started): under load the write time is the natural batching delay. Wait for the previous
@@ -188,7 +199,8 @@ export class Sequencer {
       else ok.push(p);
     }
     if (ok.length === 0) return undefined;
-    const base = this.d.store.size;
+    const { appender, reader } = this.d.storage;
+    const base = reader.size;
     const newSize = base + ok.length;
     const meta: MetaPut[] = chain.puts();
     // Recovery signs the checkpoints a crash left missing: at most these two batches (see loop).
@@ -202,7 +214,7 @@ export class Sequencer {
 
     const written = chain.writtenKeys();
     this.d.sessions.expect(written.tips, written.records);
-    const result = await this.d.store.append(ok.map((p) => p.checked.entry), meta);
+    const result = await appender.append(ok.map((p) => p.checked.entry), meta);
     this.d.sessions.committed(chain.newTips());
     // The service is the log's only writer and removed duplicates before queueing, so every entry is new
     // and lands at base + i; anything else means a second writer or a bug, and no receipt must go out.
@@ -218,10 +230,10 @@ export class Sequencer {
    * Stage 2: the signed checkpoint for the batch's size with its first RFC 3161 tokens (one synced write), the
    * proofs, then the waiters. Nobody is told before the checkpoint covering their entry is on disk.
    */
-  private async finish(a: Appended, signed: Promise<SignedTreeHead[]>, stamped: Promise<Obtained>): Promise<void> {
-    const proving = this.d.store.inclusionProofs(a.ok.map((_, i) => a.base + i), a.size);
+  private async finish(a: Appended, signing: Signing): Promise<void> {
+    const proving = this.d.storage.reader.inclusionProofs(a.ok.map((_, i) => a.base + i), a.size);
     proving.catch(() => undefined);
-    const { heads, tokens } = await this.sealAnchored(a.size, signed, stamped);
+    const { heads, tokens } = await this.d.sealer.seal(a.size, signing);
     this.batches++;
     const proofs = await proving;
     // The shared parts of the batch's receipts (protected header, tokens, signature) are encoded once.
@@ -230,56 +242,6 @@ export class Sequencer {
       const receipts = issuers.map((issue) => issue(a.base + i, proofs[i]!));
       p.resolve({ entryId: p.checked.entryId, index: a.base + i, treeSize: a.size, receipts });
     });
-  }
-
-  /**
-   * Stores the heads signed ahead with the tokens obtained for them, unless a checkpoint of this size is stored
-   * already (then that one is anchored the usual way: there are never two checkpoints of a size).
-   */
-  private async sealAnchored(size: number, signed: Promise<SignedTreeHead[]>, stamped: Promise<Obtained>): Promise<{ heads: SignedTreeHead[]; tokens: CheckpointTokens }> {
-    let stored = await this.d.store.checkpoint(size);
-    if (stored === undefined) {
-      const heads = await signed;
-      const got = await stamped;
-      const ours = encodeCheckpoint(heads);
-      stored = await this.d.store.putCheckpoint(size, ours, this.d.anchorer.tokenPuts(size, got));
-      if (equalBytes(stored, ours)) {
-        this.d.anchorer.settle(got);
-        return { heads, tokens: got.tokens };
-      }
-    }
-    const heads = decodeCheckpoint(stored);
-    return { heads, tokens: await this.d.anchorer.anchor(size, heads.map((h) => h.signature)) };
-  }
-
-  /**
-   * Signs and stores the checkpoint for `size`, or returns the one already stored: the root of a size is
-   * deterministic, and LogStore keeps the first checkpoint of a size forever, so there are never two.
-   * `signed`, when given, are tree heads for this size and root signed ahead (see loop).
-   * @throws AtlogError from signing or storage.
-   */
-  async seal(size: number, root: Uint8Array, signed?: Promise<SignedTreeHead[]>): Promise<SignedTreeHead[]> {
-    const existing = await this.d.store.checkpoint(size);
-    if (existing) return decodeCheckpoint(existing);
-    const heads = await (signed ?? this.sign(size, root));
-    const stored = await this.d.store.putCheckpoint(size, encodeCheckpoint(heads));
-    return decodeCheckpoint(stored);
-  }
-
-  /** Signed tree heads for `size` and `root`, one per service key, under the current policy's hash. */
-  private async sign(size: number, root: Uint8Array): Promise<SignedTreeHead[]> {
-    const policy = this.d.policy();
-    const extraProtected = new Map<number | string, unknown>([[HEADER_POLICY_HASH, policy.hash]]);
-    const prepared = this.d.keys.map((key, i) =>
-      prepareTreeHead({ key, issuer: this.d.issuer, treeSize: size, root, extraProtected, ...(i === 0 ? { alg: this.d.p256Alg } : {}) }),
-    );
-    const signatures = await Promise.all(prepared.map((p, i) => this.d.signer.sign(i, p.tbs, p.head.alg)));
-    return prepared.map((p, i) => ({ ...p.head, signature: signatures[i]! }));
-  }
-
-  /** Anchors a checkpoint signed outside a batch (recovery on open). */
-  async anchorRecovered(size: number, heads: SignedTreeHead[]): Promise<CheckpointTokens> {
-    return this.d.anchorer.anchor(size, heads.map((h) => h.signature));
   }
 
   /** Stops the batch timer (close() drains first). */

@@ -1,19 +1,19 @@
 import type { LinkState } from '../aat/index.js';
 import { cborDecode, cborEncode } from '../cose/cbor.js';
 import { AtlogError } from '../errors.js';
-import type { LogStore, MetaPut } from '../log/index.js';
+import type { CheckpointStore, MetaPut, MetaStore } from '../storage/types.js';
 import { decodeSignedTreeHead, encodeSignedTreeHead, type SignedTreeHead } from '../receipts/index.js';
 import type { AnchorStore, CheckpointTokens } from './anchoring.js';
 import type { IssuerStore, StoredIssuer } from './issuers.js';
 
 /**
- * What the service keeps in the log's meta (LogStore meta puts, written atomically with the entries they
- * describe) and the checkpoint record format. Keys:
+ * What the service keeps in the storage's meta (src/storage MetaStore; puts written atomically with the entries
+ * or the checkpoint they describe) and the checkpoint record format. Keys:
  *
  *   s/tip/<agent>/<session>            JSON LinkState: the session's chain tip
  *   s/idx/<agent>/<session>/<index16>  entry id (hex): the session index, in log order
  *   s/rec/<agent>/<session>/<record>   entry id of the record with that record_id (replay and fork detection)
- *   q/batches                          the sizes of the last two appended batches, "a,b" (recovery)
+ *   q/batches                          the sizes of the last two appended batches, "a,b" (Sequencer.recover)
  *   o/<operationId>                    entry id of a succeeded operation
  *   a/tok/<size16>                     CBOR [ {tsa name: token} per tree head ]: RFC 3161 tokens
  *   a/inc/<size16>                     present while a checkpoint lacks a token
@@ -21,9 +21,9 @@ import type { IssuerStore, StoredIssuer } from './issuers.js';
  *
  * `<agent>` is URI-component-encoded so a '/' in an agent URI cannot run into the session id; numbers are
  * zero-padded to 16 digits so key order is numeric order. The checkpoint an entry was registered in is the
- * first one stored for a size above its index (LogStore.checkpointFrom): every batch gets its own, in order.
+ * first one stored for a size above its index (CheckpointStore.from): every batch gets its own, in order.
  *
- * A checkpoint (LogStore.putCheckpoint) is the CBOR array of the encoded signed tree heads of that size, one
+ * A checkpoint (CheckpointStore.put) is the CBOR array of the encoded signed tree heads of that size, one
  * per service key (P-256 first), each with its root attached and without tokens (tokens come later and a
  * checkpoint never changes).
  */
@@ -63,8 +63,8 @@ function corrupt(what: string, cause?: unknown): AtlogError {
 }
 
 /** The stored tip of a session, or undefined for a new session. */
-export async function loadTip(store: LogStore, agentId: string, sessionId: string): Promise<LinkState | undefined> {
-  const v = text(await store.getMeta(metaKeys.tip(agentId, sessionId)));
+export async function loadTip(meta: MetaStore, agentId: string, sessionId: string): Promise<LinkState | undefined> {
+  const v = text(await meta.get(metaKeys.tip(agentId, sessionId)));
   if (v === undefined) return undefined;
   try {
     return JSON.parse(v) as LinkState;
@@ -102,10 +102,10 @@ export function tokenList(tokens: CheckpointTokens, head: number): Uint8Array[] 
   return [...(tokens[head] ?? new Map<string, Uint8Array>()).values()];
 }
 
-/** AnchorStore over the log meta. */
-export function anchorStore(store: LogStore): AnchorStore {
+/** AnchorStore over the meta and the checkpoints. */
+export function anchorStore(meta: MetaStore, checkpoints: CheckpointStore): AnchorStore {
   const tokens = async (size: number): Promise<CheckpointTokens> => {
-    const v = await store.getMeta(metaKeys.tokens(size));
+    const v = await meta.get(metaKeys.tokens(size));
     if (v === undefined) return [];
     try {
       return (cborDecode(v) as Array<Map<string, Uint8Array>>).map((m) => new Map(m));
@@ -126,27 +126,27 @@ export function anchorStore(store: LogStore): AnchorStore {
       // A completed checkpoint that was incomplete before has its marker overwritten with "done" (meta has no
       // delete).
       const puts = firstTokenPuts(size, toks, complete);
-      if (complete && (await store.getMeta(metaKeys.incomplete(size))) !== undefined) puts.push(textPut(metaKeys.incomplete(size), 'done'));
-      await store.putMeta(puts);
+      if (complete && (await meta.get(metaKeys.incomplete(size))) !== undefined) puts.push(textPut(metaKeys.incomplete(size), 'done'));
+      await meta.put(puts);
     },
     firstTokenPuts,
     async incomplete() {
-      const rows = await store.metaRange('a/inc/');
+      const rows = await meta.range('a/inc/');
       return rows.filter((r) => text(r.value) === 'pending').map((r) => Number(r.key.slice('a/inc/'.length)));
     },
     async signatures(size) {
-      const cp = await store.checkpoint(size);
+      const cp = await checkpoints.get(size);
       if (cp === undefined) throw corrupt(`checkpoint ${size} (missing)`);
       return decodeCheckpoint(cp).map((h) => h.signature);
     },
   };
 }
 
-/** IssuerStore over the log meta. */
-export function issuerStore(store: LogStore): IssuerStore {
+/** IssuerStore over the meta. */
+export function issuerStore(meta: MetaStore): IssuerStore {
   return {
     async load() {
-      const rows = await store.metaRange('i/');
+      const rows = await meta.range('i/');
       return rows.map((r) => {
         try {
           return JSON.parse(text(r.value)!) as StoredIssuer;
@@ -156,7 +156,7 @@ export function issuerStore(store: LogStore): IssuerStore {
       });
     },
     async save(issuer) {
-      await store.putMeta([jsonPut(metaKeys.issuer(issuer.iss), issuer)]);
+      await meta.put([jsonPut(metaKeys.issuer(issuer.iss), issuer)]);
     },
   };
 }

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeSignedTreeHead } from '../../src/receipts/index.js';
 import { AtlogError } from '../../src/errors.js';
 import { Anchorer, type AnchorStore, type CheckpointTokens } from '../../src/service/anchoring.js';
-import type { MetaPut } from '../../src/log/index.js';
+import { entryHash, registrationEntry } from '../../src/statements/index.js';
+import { MemoryStorage, MemoryVolume, type MetaPut } from '../../src/storage/index.js';
 import type { Timestamper } from '../../src/tsa/timestamper.js';
 import { cttImprint } from '../../src/tsa/ctt.js';
 import { concatBytes, toHex } from '../../src/util/bytes.js';
@@ -125,9 +126,43 @@ describe('anchoring signed tree heads', () => {
       await svc.close();
     }
   });
+
+  it('anchors the checkpoint that recovery signs on open, its tokens stored with it', async () => {
+    const dataDir = tempDir();
+    const volume = new MemoryVolume();
+    const storage = (): Promise<MemoryStorage> => MemoryStorage.open(volume);
+    const tsa = new FakeTsa('recovery');
+    let svc = await openService({ dataDir, storage, timestampers: [tsa] });
+    const a = new Agent();
+    await svc.issuers.add(a.id, a.key.publicKey);
+    await register(svc, a.statement(a.genesis()));
+    await svc.close();
+    // A crash between an append and its checkpoint.
+    const o = new Agent();
+    const orphan = registrationEntry(o.statement(o.genesis()));
+    const raw = await storage();
+    await raw.appender.append([orphan]);
+    await raw.close();
+
+    const before = tsa.calls;
+    svc = await openService({ dataDir, storage, timestampers: [tsa], anchorRetryMs: 60_000 });
+    try {
+      const cp = (await svc.latestCheckpoint())!;
+      expect(cp).toMatchObject({ treeSize: 2, anchored: true });
+      expect(tsa.calls - before).toBe(2); // one token per tree head, asked once
+      const id = toHex(entryHash(orphan));
+      for (const v of verifyAll(svc, id, (await svc.receipts(id))!)) {
+        expect(v.treeSize).toBe(2);
+        expect(v.timestamps.map(imprintOf)).toEqual([toHex(cttImprint(v.signature))]);
+      }
+      expect(svc.stats().unanchoredCheckpoints).toBe(0);
+    } finally {
+      await svc.close();
+    }
+  });
 });
 
-/** An AnchorStore in memory, with the same contract as the service's LogStore-backed one (state.ts). */
+/** An AnchorStore in memory, with the same contract as the service's storage-backed one (state.ts). */
 class MemoryAnchorStore implements AnchorStore {
   readonly saved = new Map<number, { tokens: CheckpointTokens; complete: boolean }>();
   constructor(private readonly sigs: Map<number, Uint8Array[]>) {}

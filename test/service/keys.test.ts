@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ALG_ESP256 } from '../../src/cose/algorithms.js';
 import { isAtlogError } from '../../src/errors.js';
 import { exportCoseKey, generateKey, importCoseKey } from '../../src/keys/index.js';
-import { loadServiceKeys, resolveServiceOptions } from '../../src/service/index.js';
+import { loadServiceKeys, resolveServiceOptions, type StorageOpener } from '../../src/service/index.js';
 import { toBase64Url, toHex } from '../../src/util/bytes.js';
 import { Agent, codeOf, openService, quiet, register, verifyAll } from './helpers.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -99,6 +99,7 @@ describe('resolveServiceOptions', () => {
     [{ batch: { maxEntries: 1.5 } }, 'batch.maxEntries'],
     [{ verifyWorkers: -1 }, 'verifyWorkers'],
     [{ receiptAlg: 'RS256' as 'ES256' }, 'receiptAlg'],
+    [{ storage: 'leveldb' as unknown as StorageOpener }, 'storage'],
   ])('rejects %j', (input, field) => {
     try {
       resolveServiceOptions(input);

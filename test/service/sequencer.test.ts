@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AtlogError } from '../../src/errors.js';
 import { genesisRecord, sessionEndRecord } from '../../src/aat/index.js';
-import { LogStore } from '../../src/log/index.js';
+import { LevelDbStorage } from '../../src/storage/index.js';
 import { decodeBundle, encodeBundle, verifySessionBundle } from '../../src/verify/index.js';
 import type { TransparencyService } from '../../src/service/index.js';
 import { toHex } from '../../src/util/bytes.js';
@@ -144,10 +144,10 @@ describe('durability and restart', () => {
     // Simulate the crash: an entry appended (as the sequencer would) but no checkpoint stored for size 2.
     const other = new Agent();
     const orphan = other.statement(other.genesis());
-    const store = await LogStore.open(join(dataDir, 'log'));
+    const store = await LevelDbStorage.open(join(dataDir, 'log'));
     const { registrationEntry } = await import('../../src/statements/index.js');
-    await store.append([registrationEntry(orphan)]);
-    expect(await store.checkpoint(2)).toBeUndefined();
+    await store.appender.append([registrationEntry(orphan)]);
+    expect(await store.checkpoints.get(2)).toBeUndefined();
     await store.close();
 
     svc = await openService({ dataDir });
@@ -184,10 +184,10 @@ describe('durability and restart', () => {
       return registrationEntry(o.statement(o.genesis()));
     });
     const ids = entries.map((e) => toHex(entryHash(e)));
-    const store = await LogStore.open(join(dataDir, 'log'));
+    const store = await LevelDbStorage.open(join(dataDir, 'log'));
     // As the sequencer writes them: each batch names itself and the batch before it.
-    await store.append(entries.slice(0, 2), [textPut(metaKeys.batches, '1,3')]);
-    await store.append(entries.slice(2), [textPut(metaKeys.batches, '3,4')]);
+    await store.appender.append(entries.slice(0, 2), [textPut(metaKeys.batches, '1,3')]);
+    await store.appender.append(entries.slice(2), [textPut(metaKeys.batches, '3,4')]);
     await store.close();
 
     svc = await openService({ dataDir });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { LinkState } from '../../src/aat/index.js';
-import { LogStore } from '../../src/log/index.js';
+import { LevelDbStorage } from '../../src/storage/index.js';
 import { SessionCache } from '../../src/service/session-cache.js';
 import { jsonPut, metaKeys, textPut } from '../../src/service/state.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
@@ -13,14 +13,14 @@ const tipOf = (n: number): LinkState => ({ recordId: `r${n}`, recordCount: n } a
 describe('SessionCache', () => {
   it('answers new sessions and record ids without reading; rebuilds its filters from the meta on open', async () => {
     const dir = join(tempDir(), 'log');
-    let store = await LogStore.open(dir);
-    await store.putMeta([jsonPut(metaKeys.tip('urn:a', 's1'), tipOf(1)), textPut(metaKeys.record('urn:a', 's1', 'r1'), 'e1')]);
+    let store = await LevelDbStorage.open(dir);
+    await store.meta.put([jsonPut(metaKeys.tip('urn:a', 's1'), tipOf(1)), textPut(metaKeys.record('urn:a', 's1', 'r1'), 'e1')]);
     await store.close();
 
-    store = await LogStore.open(dir);
+    store = await LevelDbStorage.open(dir);
     try {
-      const cache = await SessionCache.open(store, 2);
-      const reads = vi.spyOn(store, 'getMeta');
+      const cache = await SessionCache.open(store.meta, 2);
+      const reads = vi.spyOn(store.meta, 'get');
       expect(await cache.tip('urn:a', 'new-session')).toBeUndefined();
       expect(await cache.recordEntry(metaKeys.record('urn:a', 's1', 'never'))).toBeUndefined();
       // A Bloom filter may say "maybe" for an absent key (~1%), so count reads over many keys, not one.
@@ -40,17 +40,17 @@ describe('SessionCache', () => {
   });
 
   it('expect() before an append makes the keys visible; committed() caches tips; the LRU stays bounded', async () => {
-    const store = await LogStore.open(join(tempDir(), 'log'));
+    const store = await LevelDbStorage.open(join(tempDir(), 'log'));
     try {
-      const cache = await SessionCache.open(store, 2);
+      const cache = await SessionCache.open(store.meta, 2);
       const k = (s: string): string => metaKeys.tip('urn:a', s);
       cache.expect([k('x')], [metaKeys.record('urn:a', 'x', 'r1')]);
       // the append "failed after writing": the filter must not hide what is on disk
-      await store.putMeta([jsonPut(k('x'), tipOf(7)), textPut(metaKeys.record('urn:a', 'x', 'r1'), 'e7')]);
+      await store.meta.put([jsonPut(k('x'), tipOf(7)), textPut(metaKeys.record('urn:a', 'x', 'r1'), 'e7')]);
       expect(await cache.tip('urn:a', 'x')).toEqual(tipOf(7));
       expect(await cache.recordEntry(metaKeys.record('urn:a', 'x', 'r1'))).toBe('e7');
 
-      const reads = vi.spyOn(store, 'getMeta');
+      const reads = vi.spyOn(store.meta, 'get');
       cache.committed([[k('p'), tipOf(1)], [k('q'), tipOf(2)], [k('r'), tipOf(3)]]);
       expect(await cache.tip('urn:a', 'r')).toEqual(tipOf(3));
       expect(await cache.tip('urn:a', 'q')).toEqual(tipOf(2));

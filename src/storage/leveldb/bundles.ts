@@ -1,4 +1,4 @@
-import { AtlogError } from '../errors.js';
+import { AtlogError } from '../../errors.js';
 import { entryKey } from './codec.js';
 
 /**

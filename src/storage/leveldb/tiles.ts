@@ -1,6 +1,6 @@
-import { AtlogError } from '../errors.js';
+import { AtlogError } from '../../errors.js';
 import { tileKey } from './codec.js';
-import { leafHashOf, nodeHashOf } from './hashing.js';
+import { leafHashOf, nodeHashOf } from '../hashing.js';
 
 /**
  * Which tree hashes are stored (spec/log-storage.md "Tiles"). Level 0 keeps the entry hashes (the Merkle leaf

@@ -1,4 +1,4 @@
-import { equalBytes } from '../util/bytes.js';
+import { equalBytes } from '../../util/bytes.js';
 import { HASH_PREFIX_BYTES, appendIndex, decodeIndexList, hashIndexKey } from './codec.js';
 
 /** One hash-index key, its current value and whether this batch changed it. */

@@ -1,6 +1,6 @@
 import type { ClassicLevel } from 'classic-level';
-import { AtlogError } from '../errors.js';
-import type { NodeId } from '../merkle/range.js';
+import { AtlogError } from '../../errors.js';
+import type { NodeId } from '../../merkle/range.js';
 import { tileKey } from './codec.js';
 import { CHUNK_HASHES, hashSpan, nodeSpan } from './tiles.js';
 
@@ -96,6 +96,30 @@ export class TileReader {
       if (t === undefined || t.length < at + H) throw new AtlogError('ERR_LOG_CORRUPT', `entry hash ${i} is missing`);
       return new Uint8Array(t.subarray(at, at + H)); // a plain copy, never a view of the tile
     });
+  }
+
+  /**
+   * The stored hashes of stored level `level` (0 or a multiple of STRIDE) at positions [start, end),
+   * concatenated: copied from the tiles as they are (level 0: entry hashes), nothing hashed.
+   * @throws AtlogError `ERR_LOG_CORRUPT` when a tile is missing or short.
+   */
+  async levelRow(level: number, start: number, end: number): Promise<Uint8Array> {
+    const out = new Uint8Array((end - start) * H);
+    if (end === start) return out;
+    const first = Math.floor(start / CHUNK_HASHES);
+    const last = Math.floor((end - 1) / CHUNK_HASHES);
+    const keys = new Map<string, Uint8Array>();
+    for (let c = first; c <= last; c++) keys.set(String(c), tileKey(level, c));
+    const tiles = await this.fetch(keys);
+    for (let c = first; c <= last; c++) {
+      const from = Math.max(start, c * CHUNK_HASHES);
+      const at = (from - c * CHUNK_HASHES) * H;
+      const len = (Math.min(end, (c + 1) * CHUNK_HASHES) - from) * H;
+      const t = tiles.get(String(c));
+      if (t === undefined || t.length < at + len) throw new AtlogError('ERR_LOG_CORRUPT', `tile ${level}/${c} is missing or short`);
+      out.set(t.subarray(at, at + len), (from - start) * H);
+    }
+    return out;
   }
 
   /** The raw value of one tile, or undefined. */

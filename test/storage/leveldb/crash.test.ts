@@ -4,13 +4,13 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogStore } from '../../src/log/index.js';
-import { leafHash, rootFromLeafHashes, verifyInclusion } from '../../src/merkle/index.js';
-import { toHex } from '../../src/util/bytes.js';
-import { REPO_ROOT } from '../helpers/vectors.js';
+import { leafHash, rootFromLeafHashes, verifyInclusion } from '../../../src/merkle/index.js';
+import { LevelDbStorage } from '../../../src/storage/index.js';
+import { toHex } from '../../../src/util/bytes.js';
+import { REPO_ROOT } from '../../helpers/vectors.js';
+import { removeTempDir, tempDir } from '../../helpers/temp.js';
+import { rejectCode } from '../helpers.js';
 import { LAST_KEY, batchKey, newEntries } from './fixtures/batches.js';
-import { removeTempDir, tempDir } from '../helpers/temp.js';
-import { rejectCode } from './helpers.js';
 
 /**
  * Crash safety (spec/log-storage.md "What is atomic"): a child appends batches with meta and acknowledges each
@@ -22,7 +22,7 @@ import { rejectCode } from './helpers.js';
  */
 const ROUNDS = 52;
 /** What the child imports: these folders (every .ts file, so a new module needs no edit here) and errors.ts. */
-const SOURCE_DIRS = ['src/log', 'src/merkle', 'src/util', 'src/crypto', 'test/log/fixtures'];
+const SOURCE_DIRS = ['src/storage', 'src/storage/leveldb', 'src/merkle', 'src/util', 'src/crypto', 'test/storage/leveldb/fixtures'];
 const sources = (): string[] => [
   'src/errors.ts',
   ...SOURCE_DIRS.flatMap((d) => readdirSync(join(REPO_ROOT, d)).filter((f) => f.endsWith('.ts')).map((f) => `${d}/${f}`)),
@@ -59,7 +59,7 @@ function transpile(): string {
     writeFileSync(file, out.outputText);
   }
   writeFileSync(join(OUT, 'package.json'), '{"type":"module"}');
-  return join(OUT, 'test/log/fixtures/appender.js');
+  return join(OUT, 'test/storage/leveldb/fixtures/appender.js');
 }
 
 interface Ack {
@@ -122,7 +122,7 @@ describe('crash safety under SIGKILL', () => {
       if (!earlyKill) {
         await run.ready;
         readyMs += performance.now() - t0;
-        if (round === 0) expect(await rejectCode(LogStore.open(dir))).toBe('ERR_LOG_LOCKED');
+        if (round === 0) expect(await rejectCode(LevelDbStorage.open(dir))).toBe('ERR_LOG_LOCKED');
       }
       await sleep(Math.floor(rand() * (earlyKill ? 250 : 60)));
       const acksBefore = run.acks.length;
@@ -133,9 +133,10 @@ describe('crash safety under SIGKILL', () => {
 
       // Reopen and check the survivors.
       const t1 = performance.now();
-      const store = await LogStore.open(dir);
+      const store = await LevelDbStorage.open(dir);
+      const { reader, meta } = store;
       try {
-        const lastBytes = await store.getMeta(LAST_KEY);
+        const lastBytes = await meta.get(LAST_KEY);
         const last = lastBytes === undefined ? -1 : Number(new TextDecoder().decode(lastBytes));
         for (let b = batchStart.length; b <= last; b++) {
           batchStart.push(expectedHashes.length);
@@ -143,15 +144,16 @@ describe('crash safety under SIGKILL', () => {
         }
         expect(batchStart.length, 'a committed batch was lost').toBe(last + 1);
         // No partial batch: the size is exactly the sum of whole batches 0..last.
-        expect(store.size).toBe(expectedHashes.length);
-        const stored = await store.entryHashes(0, store.size);
+        expect(reader.size).toBe(expectedHashes.length);
+        const stored = await reader.entryHashes(0, reader.size);
         expect(Buffer.concat(stored).equals(Buffer.concat(expectedHashes)), 'stored entry hashes differ').toBe(true);
         const root = fastRoot(stored);
-        expect(toHex(await store.root())).toBe(toHex(root));
+        expect(toHex(reader.head.root)).toBe(toHex(root));
+        expect(toHex(await reader.rootAt(reader.size))).toBe(toHex(root));
         // Meta written with a batch is present iff the batch is.
-        for (const b of [0, Math.floor(last / 2), last]) if (b >= 0) expect(await store.getMeta(batchKey(b))).toBeDefined();
-        expect(await store.getMeta(batchKey(last + 1))).toBeUndefined();
-        expect(await store.indexOfEntryHash(sha(newEntries(last + 1)[0]!))).toBeUndefined();
+        for (const b of [0, Math.floor(last / 2), last]) if (b >= 0) expect(await meta.get(batchKey(b))).toBeDefined();
+        expect(await meta.get(batchKey(last + 1))).toBeUndefined();
+        expect(await reader.indexOfEntryHash(sha(newEntries(last + 1)[0]!))).toBeUndefined();
         // Every acknowledged batch is there, at the indexes it was given.
         for (const ack of allAcks) {
           expect(ack.batch).toBeLessThanOrEqual(last);
@@ -160,19 +162,19 @@ describe('crash safety under SIGKILL', () => {
           expect(ack.indexes[fresh]).toBe(batchStart[ack.batch]); // the in-batch repeat
           if (ack.batch > 0) expect(ack.indexes[fresh + 1]).toBe(batchStart[ack.batch - 1]); // the earlier duplicate
         }
-        if (store.size > 0) {
-          const i = Math.floor(rand() * store.size);
-          expect(verifyInclusion(leafHash(stored[i]!), i, store.size, await store.inclusionProof(i), root)).toBe(true);
+        if (reader.size > 0) {
+          const i = Math.floor(rand() * reader.size);
+          expect(verifyInclusion(leafHash(stored[i]!), i, reader.size, await reader.inclusionProof(i), root)).toBe(true);
           const b = batchStart.findLastIndex((s) => s <= i);
-          expect(await store.entry(i)).toEqual(newEntries(b)[i - batchStart[b]!]);
+          expect(await reader.entry(i)).toEqual(newEntries(b)[i - batchStart[b]!]);
         }
       } finally {
         await store.close();
       }
       checkMs += performance.now() - t1;
     }
-    const final = await LogStore.open(dir);
-    const hashes = await final.entryHashes(0, final.size);
+    const final = await LevelDbStorage.open(dir);
+    const hashes = await final.reader.entryHashes(0, final.reader.size);
     expect(toHex(fastRoot(hashes))).toBe(toHex(rootFromLeafHashes(hashes.map(leafHash))));
     await final.close();
     expect(allAcks.length).toBeGreaterThan(ROUNDS);

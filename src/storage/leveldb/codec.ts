@@ -1,4 +1,4 @@
-import { AtlogError } from '../errors.js';
+import { AtlogError } from '../../errors.js';
 
 /**
  * LevelDB key and number encodings of the log (spec/log-storage.md "Keys"). Keys are compact binary:
@@ -23,6 +23,8 @@ export const PREFIX = {
 } as const;
 
 export const FORMAT_VERSION = 1;
+export const STATE_KEY = Uint8Array.of(PREFIX.state);
+export const FORMAT_KEY = Uint8Array.of(PREFIX.format);
 export const HASH_PREFIX_BYTES = 16;
 export const INDEX_BYTES = 6;
 
@@ -58,6 +60,14 @@ export function readUint(b: Uint8Array, at: number, width: 6 | 8): number {
   for (let i = 0; i < width; i++) n = n * 256 + b[at + i]!;
   if (!Number.isSafeInteger(n)) throw new AtlogError('ERR_LOG_CORRUPT', 'stored integer exceeds 2^53 - 1');
   return n;
+}
+
+/** The state value: u64 size || 32-byte root. */
+export function encodeState(size: number, root: Uint8Array): Uint8Array {
+  const v = new Uint8Array(40);
+  writeUint(v, 0, size, 8);
+  v.set(root, 8);
+  return v;
 }
 
 /** prefix || u64(n) */
@@ -111,12 +121,8 @@ export function appendIndex(v: Uint8Array | undefined, index: number): Uint8Arra
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8', { fatal: true });
 
-/**
- * The meta key 'm' || UTF-8(key).
- * @throws AtlogError `ERR_INVALID_ARGUMENT` for an empty or non-string key.
- */
+/** The meta key 'm' || UTF-8(key) (the caller checked the key: checks.ts). */
 export function metaKey(key: string): Uint8Array {
-  if (typeof key !== 'string' || key.length === 0) throw new AtlogError('ERR_INVALID_ARGUMENT', 'meta key must be a non-empty string');
   const body = utf8.encode(key);
   const k = new Uint8Array(body.length + 1);
   k[0] = PREFIX.meta;

@@ -1,26 +1,17 @@
-import { AtlogError } from '../errors.js';
-import type { EntryFilter } from './bloom.js';
+import { AtlogError } from '../../errors.js';
+import type { EntryFilter } from '../bloom.js';
 import { putBundles } from './bundles.js';
 import { type IndexSlot, type Resolution, addToSlot } from './dedup.js';
-import type { Frontier } from './frontier.js';
-import { copy } from './hashing.js';
-import { STATE_KEY, encodeState } from './open.js';
+import type { Frontier } from '../frontier.js';
+import { copy } from '../hashing.js';
+import { STATE_KEY, encodeState } from './codec.js';
 import { STRIDE, type Tails } from './tiles.js';
+import type { AppendedEntry } from '../types.js';
 
 /** One LevelDB put of a write batch. */
 export interface Op {
   readonly key: Uint8Array;
   readonly value: Uint8Array;
-}
-
-/** What happened to one input entry of `append`. */
-export interface AppendedEntry {
-  /** Its index in the log: new, or the existing one for a duplicate. */
-  readonly index: number;
-  /** True when the entry was already in the log or repeats an earlier entry of the same batch. */
-  readonly duplicate: boolean;
-  /** SHA-256 of the entry (the Merkle leaf data). */
-  readonly entryHash: Uint8Array;
 }
 
 /** The committed tree: size, root, right edge and last tiles. */

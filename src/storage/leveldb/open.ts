@@ -1,18 +1,18 @@
 import { ClassicLevel } from 'classic-level';
-import { AtlogError } from '../errors.js';
-import { equalBytes } from '../util/bytes.js';
-import { rangeNodes } from '../merkle/range.js';
-import { FORMAT_VERSION, PREFIX, readUint, tileKey, writeUint } from './codec.js';
-import { EntryFilter } from './bloom.js';
-import { Frontier } from './frontier.js';
-import { emptyRoot } from '../merkle/hash.js';
+import { AtlogError } from '../../errors.js';
+import { equalBytes } from '../../util/bytes.js';
+import { rangeNodes } from '../../merkle/range.js';
+import { FORMAT_KEY, FORMAT_VERSION, STATE_KEY, encodeState, readUint, tileKey } from './codec.js';
+import { EntryFilter } from '../bloom.js';
+import { Frontier } from '../frontier.js';
+import { emptyRoot } from '../../merkle/hash.js';
 import { TileReader } from './tile-reader.js';
 import { CHUNK_HASHES, STRIDE, Tails } from './tiles.js';
 
 export type Db = ClassicLevel<Uint8Array, Uint8Array>;
 
-/** Options of `LogStore.open`, every default in one place (`resolveLogOptions`). */
-export interface LogStoreOptions {
+/** Options of `LevelDbStorage.open`, every default in one place (`resolveLevelDbOptions`). */
+export interface LevelDbOptions {
   /** LevelDB block cache in bytes. Default 32 MiB, so the hash index and tiles of ~10^6 entries stay cached. */
   cacheSize?: number;
   /**
@@ -24,22 +24,12 @@ export interface LogStoreOptions {
   hashWorker?: boolean;
 }
 
-export function resolveLogOptions(o: LogStoreOptions = {}): Required<LogStoreOptions> {
+export function resolveLevelDbOptions(o: LevelDbOptions = {}): Required<LevelDbOptions> {
   return {
     cacheSize: o.cacheSize ?? 32 * 1024 * 1024,
     writeBufferSize: o.writeBufferSize ?? 64 * 1024 * 1024,
     hashWorker: o.hashWorker ?? true,
   };
-}
-
-export const STATE_KEY = Uint8Array.of(PREFIX.state);
-export const FORMAT_KEY = Uint8Array.of(PREFIX.format);
-
-export function encodeState(size: number, root: Uint8Array): Uint8Array {
-  const v = new Uint8Array(40);
-  writeUint(v, 0, size, 8);
-  v.set(root, 8);
-  return v;
 }
 
 function hasCode(e: unknown, code: string): boolean {
@@ -54,7 +44,7 @@ function hasCode(e: unknown, code: string): boolean {
  * @throws AtlogError `ERR_LOG_LOCKED` when another process (or another store in this one) holds it,
  *   `ERR_LOG_IO` for any other open failure.
  */
-export async function openDb(dir: string, o: Required<LogStoreOptions>): Promise<Db> {
+export async function openDb(dir: string, o: Required<LevelDbOptions>): Promise<Db> {
   const db = new ClassicLevel<Uint8Array, Uint8Array>(dir, {
     keyEncoding: 'view',
     valueEncoding: 'view',
@@ -83,8 +73,9 @@ export interface Recovered {
 
 /**
  * Recovery on open (spec/log-storage.md "Recovery"): read the committed size and root, rebuild the right-edge
- * frontier from at most log2(size) + 1 stored subtrees, load the last tile of every stored level, and check
- * that the frontier's root equals the stored root, and rebuild the duplicate filter. A fresh directory gets the format key and an empty state.
+ * frontier from at most log2(size) + 1 stored subtrees and check that its root equals the stored root, load the
+ * last tile of every stored level, and rebuild the duplicate filter. A fresh directory gets the format key and
+ * an empty state.
  * @throws AtlogError `ERR_LOG_FORMAT` (unknown format version), `ERR_LOG_CORRUPT` (state, tiles and root disagree).
  */
 export async function recover(db: Db, reader: TileReader): Promise<Recovered> {
