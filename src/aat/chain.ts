@@ -1,3 +1,4 @@
+import { sessionCompleteness, type Completeness } from './completeness.js';
 import { recordHash, sessionHash } from './hash.js';
 import { verifyRecordSignature, type RecordPublicKey } from './signature.js';
 import { parseTimestamp } from './time.js';
@@ -55,6 +56,8 @@ export interface ChainResult {
   /** Records verified before the first break (all of them when valid). */
   verified: number;
   firstBreak?: ChainBreak;
+  /** Whether the chain shows the whole session (completeness.ts); `inconclusive` for a broken chain. */
+  completeness: Completeness;
 }
 
 export interface ChainOptions extends ValidateOptions {
@@ -62,6 +65,8 @@ export interface ChainOptions extends ValidateOptions {
   publicKey?: RecordPublicKey | ((record: AatRecord) => RecordPublicKey | undefined);
   /** Every record must carry a signature that verifies (default false: only present signatures are checked). */
   requireSignatures?: boolean;
+  /** The verification time, to judge an unclosed session's heartbeat (completeness.ts). */
+  at?: Date;
 }
 
 function idOf(x: unknown): string | undefined {
@@ -123,12 +128,14 @@ function checkSignature(r: AatRecord, opts: ChainOptions): Check {
   return undefined;
 }
 
+/** session_end's record_count and session_hash, each when present (a close without them is not complete: completeness.ts). */
 function checkSessionEnd(chain: AatRecord[], i: number): Check {
-  const r = chain[i]!;
-  const count = r.action_detail['record_count'];
-  if (count !== i + 1) return { kind: 'bad_session_hash', detail: `record_count ${String(count)} but the session has ${i + 1} records` };
+  const d = chain[i]!.action_detail;
+  const count = d['record_count'];
+  if (count !== undefined && count !== i + 1) return { kind: 'bad_session_hash', detail: `record_count ${String(count)} but the session has ${i + 1} records` };
+  if (d['session_hash'] === undefined) return undefined;
   const want = sessionHash(chain.slice(0, i));
-  if (r.action_detail['session_hash'] !== want) return { kind: 'bad_session_hash', detail: `session_hash is not ${want}` };
+  if (d['session_hash'] !== want) return { kind: 'bad_session_hash', detail: `session_hash is not ${want}` };
   return undefined;
 }
 
@@ -137,11 +144,13 @@ function checkSessionEnd(chain: AatRecord[], i: number): Check {
  * Checks per record: valid (validateRecord with `opts.draft`); genesis first; same session_id and agent_id;
  * nothing after session_end; unique record_id; parent_record_id = previous record_id (else reordered, forked or
  * removed); prev_hash = recordHash(previous) (else edited); non-decreasing timestamp; the signature when a key
- * is given; session_end's record_count and session_hash.
+ * is given; session_end's record_count and session_hash. Also says whether the chain shows the whole session
+ * (`completeness`: complete, open or inconclusive).
  */
 export function verifyChain(records: unknown, opts: ChainOptions = {}): ChainResult {
+  const unknown = (i: number): Completeness => ({ state: 'inconclusive', detail: `the chain breaks at record ${i}, so what follows cannot be judged` });
   if (!Array.isArray(records)) {
-    return { valid: false, records: 0, verified: 0, firstBreak: { index: 0, recordId: undefined, kind: 'unverifiable', detail: 'records is not an array' } };
+    return { valid: false, records: 0, verified: 0, firstBreak: { index: 0, recordId: undefined, kind: 'unverifiable', detail: 'records is not an array' }, completeness: unknown(0) };
   }
   const n = records.length;
   const broken = (i: number, c: NonNullable<Check>): ChainResult => ({
@@ -149,6 +158,7 @@ export function verifyChain(records: unknown, opts: ChainOptions = {}): ChainRes
     records: n,
     verified: i,
     firstBreak: { index: i, recordId: idOf(records[i]), ...c },
+    completeness: unknown(i),
   });
   if (n === 0) return broken(0, { kind: 'empty', detail: 'no records' });
   const indices = new Map<string, number[]>();
@@ -183,8 +193,8 @@ export function verifyChain(records: unknown, opts: ChainOptions = {}): ChainRes
       if (c !== undefined) return broken(i, c);
       seen.add(r.record_id);
     }
+    return { valid: true, records: n, verified: n, completeness: sessionCompleteness(chain, opts.at ? { at: opts.at } : {}) };
   } catch (e) {
     return broken(i, { kind: 'unverifiable', detail: e instanceof Error ? e.message : String(e) });
   }
-  return { valid: true, records: n, verified: n };
 }

@@ -10,10 +10,24 @@ export { RECORD_MEMBERS } from './schema.js';
 export { validateRecord, isValidRecord, recordErrors, resolveValidateOptions, LATEST_DRAFT, type ValidateOptions, type FieldError } from './validate.js';
 export { recordHash, hashedContent, linkTo, sessionHash } from './hash.js';
 export { checkLink, linkStateOf, type LinkState, type LinkResult, type LinkBreakKind } from './link.js';
-export { genesisRecord, nextRecord, sessionEndRecord, newUuid, type GenesisInput, type NextInput } from './build.js';
+export { genesisRecord, nextRecord, sessionEndRecord, newUuid, defaultPhase, type GenesisInput, type NextInput, type BuildOptions } from './build.js';
+export {
+  sessionCompleteness,
+  heartbeatInterval,
+  HEARTBEAT_GRACE,
+  type Completeness,
+  type CompletenessState,
+  type CompletenessOptions,
+} from './completeness.js';
 export {
   signRecord,
   verifyRecordSignature,
+  jwkThumbprint,
+  publicJwk,
+  isHighS,
+  RECORD_SIG_ALG,
+  type SignRecordOptions,
+  type VerifyRecordSignatureOptions,
   generateRecordKey,
   recordPublicKey,
   publicKeyBytes,

@@ -53,7 +53,7 @@ function fail(kind: LinkBreakKind, detail: string): LinkResult {
  * May `record` follow the session tip `last` (undefined for a session with no records)?
  * `record` must already have passed validateRecord. Checks, in order: genesis first and only once, closed
  * session, same session and agent, parent_record_id = last.recordId and prev_hash = last.hash, timestamp not
- * before the tip, and record_count on session_end when the count is tracked. The session_hash itself needs
+ * before the tip, and record_count on session_end when it is given and the count is tracked. The session_hash itself needs
  * every prev_hash of the session and is checked by verifyChain, not here.
  * @throws AtlogError `ERR_INVALID_ARGUMENT` when `last.timestamp` is not a timestamp (corrupt stored state).
  */
@@ -83,8 +83,10 @@ export function checkLink(last: LinkState | undefined, record: AatRecord): LinkR
   if (now === undefined || now < before) {
     return fail('timestamp_regression', `timestamp ${record.timestamp} is before the tip's ${last.timestamp}`);
   }
-  if (isSessionEnd(record) && last.count !== undefined && record.action_detail['record_count'] !== last.count + 1) {
-    return fail('bad_record_count', `record_count ${String(record.action_detail['record_count'])} but the session has ${last.count + 1} records`);
+  const count = record.action_detail['record_count'];
+  // record_count is optional (a -06 close without it is accepted but never complete: spec/aat.md 2.3)
+  if (isSessionEnd(record) && last.count !== undefined && count !== undefined && count !== last.count + 1) {
+    return fail('bad_record_count', `record_count ${String(count)} but the session has ${last.count + 1} records`);
   }
   return { ok: true };
 }

@@ -17,10 +17,14 @@ export const SEMVER =
   '(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$';
 /** Unpadded base64url (the in-record signature, draft Section 6.2). */
 export const BASE64URL = '^[A-Za-z0-9_-]+$';
+/** An RFC 7638 JWK thumbprint (SHA-256) in unpadded base64url: the -06 form of `signer_kid`. */
+export const JWK_THUMBPRINT = '^[A-Za-z0-9_-]{43}$';
 
 const str = { type: 'string', minLength: 1 } as const;
 const hash = { type: 'string', pattern: HEX64 } as const;
 const uuid = { type: 'string', pattern: UUID_V4 } as const;
+/** A duration in seconds (-06 `*_interval_s`): a positive number. */
+const seconds = { type: 'number', exclusiveMinimum: 0 } as const;
 
 /** Required action_detail members per action_type (draft Section 7), with their types. */
 export const DETAIL_RULES: Readonly<Record<string, { required: string[]; properties: Record<string, unknown> }>> = {
@@ -112,6 +116,11 @@ export const RECORD_SCHEMA = {
     signature: { type: 'string', pattern: BASE64URL },
     signer_kid: str,
     batch: { type: 'object' },
+    // -06 additions (spec/aat.md 1.4), validated when present at every draft level.
+    signature_classical: { type: 'string', pattern: BASE64URL },
+    sig_alg: str,
+    anchor_interval_s: seconds,
+    heartbeat_interval_s: seconds,
   },
   allOf: [
     // Genesis (lifecycle/session_start) has both links null; every other record has both set (Section 8.1).
@@ -120,15 +129,14 @@ export const RECORD_SCHEMA = {
       then: { properties: { parent_record_id: { type: 'null' }, prev_hash: { type: 'null' } } },
       else: { properties: { parent_record_id: { type: 'string' }, prev_hash: { type: 'string' } } },
     },
-    // Session close carries session_hash and record_count in action_detail (Section 8.3).
+    // Session close: session_hash and record_count in action_detail (Section 8.3), validated when present. A
+    // close without them (as the -06 reference implementation writes it) is valid, but cannot prove the session
+    // complete (spec/aat.md 2.3).
     {
       if: lifecycleEvent('session_end'),
       then: {
         properties: {
-          action_detail: {
-            required: ['session_hash', 'record_count'],
-            properties: { session_hash: hash, record_count: { type: 'integer', minimum: 2 } },
-          },
+          action_detail: { properties: { session_hash: hash, record_count: { type: 'integer', minimum: 2 } } },
         },
       },
     },

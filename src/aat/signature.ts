@@ -1,16 +1,21 @@
 import { p256 } from '@noble/curves/nist.js';
 import { AtlogError } from '../errors.js';
 import { concatBytes, fromBase64Url, toBase64Url } from '../util/bytes.js';
+import { sha256 } from '../crypto/sha256.js';
 import { canonicalBytes } from './jcs.js';
 import type { AatRecord } from './types.js';
+import { LATEST_DRAFT } from './validate.js';
 
 /**
  * Optional in-record signature (draft Section 6.2; STANDARDS "Agent Audit Trail records"): ECDSA P-256 with
- * SHA-256 over JCS(record without `signature`), IEEE P1363 `r || s` (64 bytes), base64url without padding, in
- * the top-level `signature` member; the signer's key id, when given, in `signer_kid` (draft -04), which the
- * signature covers. A detached `batch` member is left out as it is for the record hash. @noble/curves keeps
- * this browser-safe.
+ * SHA-256 over JCS(record without `signature`, `signature_classical` and a detached `batch`), IEEE P1363
+ * `r || s` (64 bytes), base64url without padding, in the top-level `signature` member. The signer's key id is
+ * `signer_kid` (draft -04; from -06 the RFC 7638 JWK thumbprint) and -06 adds `sig_alg` ("ES256"); both are
+ * set before signing, so the signature covers them. @noble/curves keeps this browser-safe.
  */
+
+/** The only `sig_alg` atlog signs and verifies (draft -06 Section 6.2). */
+export const RECORD_SIG_ALG = 'ES256';
 
 /** An EC P-256 JWK (RFC 7518 Section 6.2): public members x, y; private member d. */
 export interface EcJwk {
@@ -88,38 +93,80 @@ export function recordPublicKey(key: RecordPrivateKey): Uint8Array {
   return p256.getPublicKey(privateScalar(key), false);
 }
 
-/** The bytes the signature covers: JCS of the record without `signature` (and without a detached `batch`). */
-export function signingInput(record: object): Uint8Array {
-  const { signature: _s, batch: _b, ...rest } = record as Record<string, unknown>;
-  return canonicalBytes(rest);
+/**
+ * The public key as a JWK with exactly the RFC 7638 members (crv, kty, x, y).
+ * @throws AtlogError `ERR_AAT_KEY` as {@link publicKeyBytes}.
+ */
+export function publicJwk(key: RecordPublicKey): Required<Omit<EcJwk, 'd'>> {
+  const point = p256.Point.fromBytes(publicKeyBytes(key)).toBytes(false);
+  return { kty: 'EC', crv: 'P-256', x: toBase64Url(point.subarray(1, 33)), y: toBase64Url(point.subarray(33, 65)) };
 }
 
 /**
- * A copy of `record` signed with `key` (any previous signature replaced). With `opts.kid`, `signer_kid` is set
- * first so the signature covers it. Sign a record before chaining the next one to it: the next record's
- * prev_hash covers the signature.
+ * RFC 7638 JWK thumbprint (SHA-256) of a P-256 public key, unpadded base64url: the -06 `signer_kid`. RFC 7638
+ * Section 3 hashes the required members in lexicographic order without whitespace, which is their JCS form.
+ * @throws AtlogError `ERR_AAT_KEY` for a malformed key.
+ */
+export function jwkThumbprint(key: RecordPublicKey): string {
+  return toBase64Url(sha256(canonicalBytes(publicJwk(key))));
+}
+
+/**
+ * The bytes the signature covers: JCS of the record without its signature values (`signature`,
+ * `signature_classical`) and without a detached `batch` (draft -06 Section 6.2).
+ */
+export function signingInput(record: object): Uint8Array {
+  const { signature: _s, signature_classical: _c, batch: _b, ...rest } = record as Record<string, unknown>;
+  return canonicalBytes(rest);
+}
+
+export interface SignRecordOptions {
+  /** `signer_kid` to set. Default from draft 6: the key's RFC 7638 thumbprint; before 6: none. */
+  kid?: string;
+  /** Revision whose signing rules apply (default the latest, 6): from 6 `sig_alg` and `signer_kid` are set. */
+  draft?: number;
+}
+
+/**
+ * A copy of `record` signed with `key` (any previous `signature` replaced). From draft 6 (the default) `sig_alg`
+ * = "ES256" and `signer_kid` (`opts.kid`, else the key's RFC 7638 thumbprint) are set first so the signature
+ * covers them; before 6 only `opts.kid`, when given. Sign a record before chaining the next one to it: the next
+ * record's prev_hash covers the signature.
  * @throws AtlogError `ERR_AAT_KEY` for a bad key; `ERR_AAT_NOT_JSON` when the record is not JSON.
  */
-export function signRecord<T extends AatRecord>(record: T, key: RecordPrivateKey, opts: { kid?: string } = {}): T {
+export function signRecord<T extends AatRecord>(record: T, key: RecordPrivateKey, opts: SignRecordOptions = {}): T {
   const d = privateScalar(key);
   const { signature: _old, ...unsigned } = record;
-  if (opts.kid !== undefined) (unsigned as Record<string, unknown>)['signer_kid'] = opts.kid;
-  // prehash (default): ECDSA over SHA-256(input), i.e. ES256. lowS keeps our own output non-malleable.
+  const members = unsigned as Record<string, unknown>;
+  if ((opts.draft ?? LATEST_DRAFT) >= 6) {
+    members['sig_alg'] = RECORD_SIG_ALG;
+    members['signer_kid'] = opts.kid ?? jwkThumbprint(p256.getPublicKey(d, false));
+  } else if (opts.kid !== undefined) members['signer_kid'] = opts.kid;
+  // prehash (default): ECDSA over SHA-256(input), i.e. ES256. lowS: -06 requires it, and it keeps output non-malleable.
   const sig = p256.sign(signingInput(unsigned), d, { prehash: true, lowS: true, format: 'compact' });
   return { ...unsigned, signature: toBase64Url(sig) } as T;
 }
 
+export interface VerifyRecordSignatureOptions {
+  /**
+   * Refuse high-S signatures. Default: when the record names `sig_alg` (a -06 signer, which must emit low S);
+   * records of earlier revisions, whose signers did not normalise S, are checked without it (spec/aat.md 3).
+   */
+  lowS?: boolean;
+}
+
 /**
  * True when `record.signature` is a valid P1363 signature by `publicKey` over the record; false when it is
- * absent, not unpadded base64url, not 64 bytes, or does not verify. High-S signatures are accepted (other
- * implementations do not normalise S).
+ * absent, not unpadded base64url, not 64 bytes, high-S where low S is required, names a `sig_alg` other than
+ * ES256, or does not verify.
  * @throws AtlogError `ERR_AAT_KEY` for a malformed key; `ERR_AAT_NOT_JSON` when the record is not JSON.
  */
-export function verifyRecordSignature(record: AatRecord, publicKey: RecordPublicKey): boolean {
+export function verifyRecordSignature(record: AatRecord, publicKey: RecordPublicKey, opts: VerifyRecordSignatureOptions = {}): boolean {
   const pub = publicKeyBytes(publicKey);
   const input = signingInput(record);
   const s = record.signature;
   if (typeof s !== 'string') return false;
+  if (record.sig_alg !== undefined && record.sig_alg !== RECORD_SIG_ALG) return false;
   let sig: Uint8Array;
   try {
     sig = fromBase64Url(s, 'signature');
@@ -127,8 +174,19 @@ export function verifyRecordSignature(record: AatRecord, publicKey: RecordPublic
     return false;
   }
   if (sig.length !== 64) return false;
+  const lowS = opts.lowS ?? record.sig_alg !== undefined;
   try {
-    return p256.verify(sig, input, pub, { prehash: true, lowS: false, format: 'compact' });
+    return p256.verify(sig, input, pub, { prehash: true, lowS, format: 'compact' });
+  } catch {
+    return false;
+  }
+}
+
+/** True when a 64-byte P1363 signature's S is above n/2 (what -06 forbids). False for anything unparseable. */
+export function isHighS(signature: string): boolean {
+  try {
+    const sig = fromBase64Url(signature, 'signature');
+    return sig.length === 64 && p256.Signature.fromBytes(sig, 'compact').hasHighS();
   } catch {
     return false;
   }

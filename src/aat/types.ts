@@ -29,6 +29,8 @@ export const LIFECYCLE_EVENTS = [
   'key_rotation',
   'trust_level_change',
   'record_deleted',
+  // -06: heartbeat_interval_s implies heartbeat records; an agent with nothing else to record emits one.
+  'heartbeat',
 ] as const;
 export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
@@ -63,8 +65,18 @@ export interface AatRecord {
   parent_record_id: string | null;
   prev_hash: string | null;
   record_phase?: RecordPhase;
+  /** In-record signature (draft Section 6.2): base64url P1363 r||s. */
   signature?: string;
+  /** Second signature value some -06 signers add; left out of the signing input like `signature`. */
+  signature_classical?: string;
+  /** Algorithm of `signature` (-06), e.g. `ES256`; set before signing, so covered by it. */
+  sig_alg?: string;
+  /** Key id of the signer (-04; -06: RFC 7638 JWK thumbprint, base64url); covered by the signature. */
   signer_kid?: string;
+  /** -06, genesis only: seconds between the agent's anchorings of its chain. */
+  anchor_interval_s?: number;
+  /** -06: seconds between the agent's records (heartbeats when idle); the latest value declared applies. */
+  heartbeat_interval_s?: number;
   [extra: string]: JsonValue | undefined;
 }
 

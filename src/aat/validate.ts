@@ -2,9 +2,9 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { AtlogError } from '../errors.js';
 import { jsonProblems, type JsonProblem } from './jcs.js';
-import { RECORD_SCHEMA } from './schema.js';
+import { JWK_THUMBPRINT, RECORD_SCHEMA } from './schema.js';
 import { isTimestamp } from './time.js';
-import type { AatRecord } from './types.js';
+import { isGenesis, type AatRecord } from './types.js';
 
 /** Highest draft revision this module knows (-06, Sep 2026). */
 export const LATEST_DRAFT = 6;
@@ -12,7 +12,8 @@ export const LATEST_DRAFT = 6;
 export interface ValidateOptions {
   /**
    * The draft revision whose rules apply (0..6). Default 0: accept -00 records without `record_phase`
-   * (still validated when present). From 1, `record_phase` is required (draft -01 Section 3.1).
+   * (still validated when present). From 1, `record_phase` is required (draft -01 Section 3.1). From 6, a signed
+   * record also names `sig_alg` and `signer_kid`, and `signer_kid` is an RFC 7638 thumbprint (spec/aat.md 1.2).
    */
   draft?: number;
 }
@@ -68,10 +69,31 @@ export function recordErrors(x: unknown, opts?: ValidateOptions): FieldError[] {
   const notJson = jsonProblems(x);
   if (notJson.length > 0) return notJson;
   const errors = schemaCheck(x) ? [] : toFieldErrors(schemaCheck.errors ?? []);
-  if (o.draft >= 1 && typeof x === 'object' && x !== null && !Array.isArray(x) && !('record_phase' in x)) {
-    errors.push({ path: '/record_phase', message: `must have required property 'record_phase' (draft -0${o.draft})` });
-  }
+  if (typeof x === 'object' && x !== null && !Array.isArray(x)) errors.push(...revisionErrors(x as Record<string, unknown>, o.draft));
   return errors;
+}
+
+const THUMBPRINT = new RegExp(JWK_THUMBPRINT);
+
+/** The rules JSON Schema does not express: members a revision requires, and -06's genesis-only member. */
+function revisionErrors(x: Record<string, unknown>, draft: number): FieldError[] {
+  const out: FieldError[] = [];
+  const required = (member: string): void => {
+    if (!(member in x)) out.push({ path: `/${member}`, message: `must have required property '${member}' (draft -0${draft})` });
+  };
+  if (draft >= 1) required('record_phase');
+  if (draft >= 6 && 'signature' in x) {
+    // -06 Section 6.2: sig_alg and signer_kid are set before signing, so a signed record carries both.
+    required('sig_alg');
+    required('signer_kid');
+    if (typeof x['signer_kid'] === 'string' && !THUMBPRINT.test(x['signer_kid'])) {
+      out.push({ path: '/signer_kid', message: 'must be an RFC 7638 JWK thumbprint (43 base64url characters, draft -06)' });
+    }
+  }
+  const detail = x['action_detail'];
+  const genesis = x['action_type'] === 'lifecycle' && typeof detail === 'object' && detail !== null && isGenesis(x as Pick<AatRecord, 'action_type' | 'action_detail'>);
+  if ('anchor_interval_s' in x && !genesis) out.push({ path: '/anchor_interval_s', message: 'is allowed only in the genesis record (draft -06)' });
+  return out;
 }
 
 /**

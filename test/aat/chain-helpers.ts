@@ -18,6 +18,8 @@ export interface ChainSpec {
   /** Salt for deterministic ids, so two chains differ. */
   salt?: number;
   agentId?: string;
+  /** Revision to build for (default the builders' latest, 6; 0 builds -00 records without record_phase). */
+  draft?: number;
 }
 
 const ACTIONS: NextInput[] = [
@@ -30,13 +32,14 @@ const ACTIONS: NextInput[] = [
 /** A deterministic valid session: genesis, `middle` actions, optional session_end; optionally signed. */
 export function buildChain(spec: ChainSpec = {}): AatRecord[] {
   const { middle = 3, close = true, key, salt = 0, agentId = 'urn:agent:example:bot-1' } = spec;
-  const sign = (r: AatRecord): AatRecord => (key ? signRecord(r, key) : r);
+  const o = spec.draft === undefined ? {} : { draft: spec.draft };
+  const sign = (r: AatRecord): AatRecord => (key ? signRecord(r, key, o) : r);
   const out: AatRecord[] = [
-    sign(genesisRecord({ agentId, agentVersion: '1.0.0', trustLevel: 'L2', sessionId: uuidN(1000, salt), recordId: uuidN(0, salt), timestamp: ts(0) })),
+    sign(genesisRecord({ agentId, agentVersion: '1.0.0', trustLevel: 'L2', sessionId: uuidN(1000, salt), recordId: uuidN(0, salt), timestamp: ts(0) }, o)),
   ];
   for (let k = 1; k <= middle; k++) {
-    out.push(sign(nextRecord(out[k - 1]!, { ...ACTIONS[(k - 1) % ACTIONS.length]!, record_id: uuidN(k, salt), timestamp: ts(k) })));
+    out.push(sign(nextRecord(out[k - 1]!, { ...ACTIONS[(k - 1) % ACTIONS.length]!, record_id: uuidN(k, salt), timestamp: ts(k) }, o)));
   }
-  if (close) out.push(sign(sessionEndRecord(out, { record_id: uuidN(middle + 1, salt), timestamp: ts(middle + 1) })));
+  if (close) out.push(sign(sessionEndRecord(out, { record_id: uuidN(middle + 1, salt), timestamp: ts(middle + 1) }, o)));
   return out;
 }

@@ -160,7 +160,11 @@ describe('verifyDelegationChain: breaks', () => {
       return { sessions: [a, session({ agent: D, trust: 'L1', start: 0, salt: 8 })] };
     }, 'multiple_roots', 1],
     ['root is not the expected agent', () => ({ sessions: abcd().slice(0, 2), opts: { rootAgent: B } }), 'root_mismatch', 0],
-    ['strict draft applies to every session', () => ({ sessions: abcd(), opts: { draft: 1 } }), 'invalid_session', 0],
+    ['strict draft applies to every session', () => {
+      const s = abcd();
+      delete s[0]!.records[0]!.record_phase; // a -00 genesis in an otherwise -06 chain
+      return { sessions: s, opts: { draft: 1 } };
+    }, 'invalid_session', 0],
   ];
 
   it.each(cases)('%s', (_n, make, kind, session) => {

@@ -111,3 +111,14 @@ describe('checkLink', () => {
     expect(state).toEqual(sEnd);
   });
 });
+
+describe('checkLink: a -06 close without record_count', () => {
+  it('is accepted when the count is tracked; a wrong count is still refused', () => {
+    const g = genesisRecord({ agentId: 'urn:agent:x', agentVersion: '1.0.0', trustLevel: 'L1' });
+    const tip = linkStateOf(g);
+    const end = nextRecord(g, { action_type: 'lifecycle', action_detail: { event: 'session_end' } });
+    expect(checkLink(tip, end)).toEqual({ ok: true });
+    const wrong = nextRecord(g, { action_type: 'lifecycle', action_detail: { event: 'session_end', record_count: 5 } });
+    expect(checkLink(tip, wrong)).toMatchObject({ ok: false, kind: 'bad_record_count' });
+  });
+});
