@@ -145,6 +145,16 @@ const TABLE = {
   ERR_AAT_CHAIN_AFTER_SESSION_END: { meaning: 'a record after lifecycle/session_end', http: REJECTED },
   ERR_AAT_CHAIN_BAD_SIGNATURE: { meaning: 'an in-record signature does not verify, or a required one is missing', http: REJECTED },
   ERR_AAT_CHAIN_UNVERIFIABLE: { meaning: 'the chain could not be evaluated (not an array, an unexpected error)', http: REJECTED },
+  // In-record signatures and completeness as the offline verifier reports them (spec/aat.md sections 2.6 and 3).
+  ERR_AAT_RECORD_BAD_SIGNATURE: { meaning: 'a record signature does not verify with the key its signer_kid names' },
+  ERR_AAT_RECORD_HIGH_S: { meaning: 'a -06 record signature verifies only with high S' },
+  ERR_AAT_RECORD_SIGNER_MISMATCH: { meaning: 'signer_kid names none of the given keys, yet one of them made the signature' },
+  ERR_AAT_RECORD_KEY_MISSING: { meaning: 'a signed record whose key was not given, while record signatures are required' },
+  ERR_AAT_RECORD_UNSIGNED: { meaning: 'an unsigned record, while record signatures are required' },
+  ERR_AAT_RECORD_UNSUPPORTED_ALG: { meaning: 'a sig_alg atlog does not verify, while record signatures are required' },
+  ERR_AAT_SESSION_OPEN: { meaning: 'no session_end, though the heartbeat says the session is still running: not proven complete' },
+  ERR_AAT_SESSION_INCONCLUSIVE: { meaning: 'nothing proves the session complete: no session_end, or one without session_hash/record_count' },
+  ERR_AAT_FILE_MALFORMED: { meaning: 'an AAT file that is neither a JSON array of records nor JSON Lines' },
 
   // The offline verifier's own findings (docs/auditor.md).
   ERR_VERIFY_NO_RECEIPT: { meaning: 'no receipt given and none under label 394' },

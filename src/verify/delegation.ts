@@ -30,7 +30,7 @@ export async function verifyDelegation(
   if (b.failure) return { ...b.build(), sessions, chain: [] };
   const res = verifyDelegationChain(
     sessions.map((s) => ({ records: s.records, entries: s.entries })),
-    { ...(o.chain ?? {}), ...(o.rootAgent !== undefined ? { rootAgent: o.rootAgent } : {}) },
+    { ...(o.chain ?? {}), ...(o.draft !== undefined ? { draft: o.draft } : {}), ...(o.rootAgent !== undefined ? { rootAgent: o.rootAgent } : {}) },
   );
   if (res.valid) b.pass('delegation.chain', `${res.chain.join(' -> ')} (${sessions.length} session(s))`);
   else {

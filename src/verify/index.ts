@@ -1,5 +1,5 @@
 /** The offline verifier (docs/auditor.md), the package entry `atlog/verify`. Pure: no I/O, runs in a browser. */
-export { ReportBuilder, type Check, type Failure, type VerificationReport } from './report.js';
+export { ReportBuilder, type Check, type CheckStatus, type Failure, type VerificationReport } from './report.js';
 export { PUBLISHED_FAILURE_CODES } from './codes.js';
 export { verifyTransparentStatement, type VerifyStatementOptions, type StatementReport } from './statement.js';
 export { statementEntryHash, statementFacts, embeddedReceipts, type StatementFacts } from './entry.js';
@@ -8,6 +8,8 @@ export { verifyTreeHeadConsistency, verifyCheckpoint, type VerifyConsistencyOpti
 export { encodeBundle, decodeBundle, assembleBundle, BUNDLE_VERSION, type SessionBundle, type BundleEntry } from './bundle-format.js';
 export { verifySessionBundle, type BundleVerifyOptions, type SessionReport } from './session.js';
 export { verifyDelegation } from './delegation.js';
+export { checkSessionRecords, recordKey, type RecordKey, type RecordCheckOptions } from './records.js';
+export { parseAatRecords, verifyAatChain, type AatChainOptions, type AatChainReport } from './aat.js';
 // What an offline verifier needs besides its checks (the `atlog/verify` entry exports this file alone): reading
 // the keys it is given, the lower-level receipt checks, and the error type every check reports with.
 export { parseKeyFile, parsePublicKeys, importPem, importCoseKey, importCoseKeySet, thumbprint, type PublicKey } from '../keys/index.js';

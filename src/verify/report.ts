@@ -1,13 +1,22 @@
+import type { Completeness } from '../aat/index.js';
 import { isAtlogError, type AtlogErrorCode } from '../errors.js';
 
 /**
- * The verifier's report (docs/auditor.md): every check it ran, in order, and the first failure. `valid` is true
- * only when at least one check ran, every check passed and nothing was left unevaluated (fail closed).
+ * The verifier's report (docs/auditor.md): every check, in order, and the first failure. `valid` is true only
+ * when at least one check ran and passed and none failed. A check the verifier did not run is listed as `skip`
+ * with the reason (no issuer key, no TSA root, no record key...): never as `ok`. Which checks may be skipped
+ * without failing is each verifier's documented choice; anything it could not evaluate otherwise fails (fail
+ * closed).
  */
+
+/** `ok`: ran and passed; `fail`: ran and failed; `skip`: not run, the detail says why. */
+export type CheckStatus = 'ok' | 'fail' | 'skip';
 
 export interface Check {
   /** Stable dotted name, e.g. `statement.signature`, `receipt[0].inclusion`, `receipt[0].timestamp[0]`. */
   name: string;
+  status: CheckStatus;
+  /** True only for `status: 'ok'` (kept for readers of the earlier report shape). */
   ok: boolean;
   detail: string;
 }
@@ -22,6 +31,8 @@ export interface VerificationReport {
   valid: boolean;
   checks: Check[];
   failure?: Failure;
+  /** For a session or bare AAT chain: whether it shows the whole session (spec/aat.md 2.6). */
+  completeness?: Completeness;
 }
 
 /** Collects checks; the first failing check's code becomes the report's failure. */
@@ -30,12 +41,17 @@ export class ReportBuilder {
   failure: Failure | undefined;
 
   pass(name: string, detail: string): void {
-    this.checks.push({ name, ok: true, detail });
+    this.checks.push({ name, status: 'ok', ok: true, detail });
   }
 
   fail(name: string, code: AtlogErrorCode, detail: string): void {
-    this.checks.push({ name, ok: false, detail: `${code}: ${detail}` });
+    this.checks.push({ name, status: 'fail', ok: false, detail: `${code}: ${detail}` });
     this.failure ??= { code, detail: `${name}: ${detail}` };
+  }
+
+  /** A check that was not run; `detail` says why (and, where it matters, how to run it). */
+  skip(name: string, detail: string): void {
+    this.checks.push({ name, status: 'skip', ok: false, detail });
   }
 
   /**
@@ -78,7 +94,7 @@ export class ReportBuilder {
   }
 
   build(): VerificationReport {
-    const valid = this.failure === undefined && this.checks.length > 0 && this.checks.every((c) => c.ok);
+    const valid = this.failure === undefined && this.checks.some((c) => c.status === 'ok') && this.checks.every((c) => c.status !== 'fail');
     const r: VerificationReport = { valid, checks: this.checks };
     if (this.failure) r.failure = this.failure;
     else if (!valid) r.failure = { code: 'ERR_VERIFY_NOTHING_CHECKED', detail: 'no check ran' };

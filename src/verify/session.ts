@@ -1,23 +1,21 @@
 import { AtlogError } from '../errors.js';
 import { HEADER_PAYLOAD_HASH_ALG } from '../cose/labels.js';
-import { verifyChain, type AatRecord, type ChainOptions } from '../aat/index.js';
+import type { AatRecord, Completeness } from '../aat/index.js';
 import { verifySignedTreeHead, type DecodedTreeHead } from '../receipts/index.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 import { decodeBundle, type SessionBundle } from './bundle-format.js';
-import { chainBreakCode } from './codes.js';
+import { checkSessionRecords, type RecordCheckOptions } from './records.js';
 import { ReportBuilder, type VerificationReport } from './report.js';
 import { verifyTransparentStatement, type VerifyStatementOptions } from './statement.js';
 
 /**
  * Session bundle verification (spec/bundle.md): the checkpoint, every statement with its receipts, that every
  * statement is in the checkpoint's tree in log order, that each carries an AAT record of this agent and session,
- * and the AAT chain (src/aat verifyChain). Fails closed: a record the verifier cannot read is a failure.
+ * then the records themselves (records.ts: the chain, in-record signatures, completeness). Fails closed: a
+ * record the verifier cannot read is a failure, and so is a session not proven complete unless allowIncomplete.
  */
 
-export type BundleVerifyOptions = Omit<VerifyStatementOptions, 'statement' | 'receipts'> & {
-  /** Passed to verifyChain (draft version, in-record signature keys). */
-  chain?: ChainOptions;
-};
+export type BundleVerifyOptions = Omit<VerifyStatementOptions, 'statement' | 'receipts'> & RecordCheckOptions;
 
 export interface SessionReport extends VerificationReport {
   agent?: string;
@@ -26,6 +24,8 @@ export interface SessionReport extends VerificationReport {
   records: AatRecord[];
   /** Lowercase hex entry hash of each statement, in order. */
   entries: string[];
+  /** Whether the bundle shows the whole session (inconclusive when its records cannot all be read). */
+  completeness?: Completeness;
   checkpoint?: DecodedTreeHead & { root: Uint8Array };
 }
 
@@ -87,13 +87,10 @@ export async function verifySessionBundle(bytes: Uint8Array, o: BundleVerifyOpti
     if (rec) out.records.push(rec);
     else readable = false;
   }
-  if (readable) {
-    const c = verifyChain(out.records, o.chain ?? {});
-    if (c.valid) b.pass('session.chain', `${c.verified} record(s) chain from genesis without a break`);
-    else {
-      const br = c.firstBreak!;
-      b.fail('session.chain', chainBreakCode(br.kind), `record ${br.index}${br.recordId ? ` (${br.recordId})` : ''}: ${br.detail}`);
-    }
-  } else b.fail('session.chain', 'ERR_BUNDLE_RECORD_UNAVAILABLE', 'not every record could be read, so the chain cannot be checked');
+  if (readable) out.completeness = checkSessionRecords(b, out.records, o);
+  else {
+    b.fail('session.chain', 'ERR_BUNDLE_RECORD_UNAVAILABLE', 'not every record could be read, so the chain cannot be checked');
+    out.completeness = { state: 'inconclusive', detail: 'not every record could be read' };
+  }
   return { ...out, ...b.build() };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { genesisRecord, nextRecord, canonicalBytes } from '../../src/aat/index.js';
+import { genesisRecord, nextRecord, canonicalBytes, sessionEndRecord } from '../../src/aat/index.js';
 import { cborEncode } from '../../src/cose/cbor.js';
 import { generateKey, type PrivateKey } from '../../src/keys/index.js';
 import { encodeSignedTreeHead, issueInclusionReceipt, signTreeHead } from '../../src/receipts/index.js';
@@ -15,15 +15,17 @@ const svc = generateKey('ES256');
 const agentKey = generateKey('Ed25519');
 const AGENT = 'urn:agent:test:bundle';
 
-function records(n = 3) {
+/** A session of n records; with `close` the last of them is session_end. */
+function records(n = 3, close = true) {
   const g = genesisRecord({ agentId: AGENT, agentVersion: '1.0.0', trustLevel: 'L1' });
   const out = [g];
-  for (let i = 1; i < n; i++) out.push(nextRecord(out[i - 1]!, { action_type: 'decision', action_detail: { decision_type: `d${i}` } }));
+  for (let i = 1; i < n - (close ? 1 : 0); i++) out.push(nextRecord(out[i - 1]!, { action_type: 'decision', action_detail: { decision_type: `d${i}` } }));
+  if (close) out.push(sessionEndRecord(out));
   return out;
 }
 
-async function bundle(opts: { envelope?: boolean; staleAt?: number; key?: PrivateKey } = {}) {
-  const recs = records();
+async function bundle(opts: { envelope?: boolean; staleAt?: number; key?: PrivateKey; close?: boolean } = {}) {
+  const recs = records(3, opts.close ?? true);
   const sts = recs.map((r) =>
     buildStatement({
       key: agentKey,
@@ -48,9 +50,20 @@ describe('session bundles', () => {
     const b = await bundle();
     const r = await verifySessionBundle(b, opts);
     expect(r.valid).toBe(true);
+    expect(r.completeness?.state).toBe('complete');
+    expect(r.checks.find((c) => c.name === 'session.completeness')).toMatchObject({ status: 'ok' });
     expect(r.records).toHaveLength(3);
     expect(r.entries).toHaveLength(3);
     expect(encodeBundle(decodeBundle(b))).toEqual(b);
+  });
+
+  it('a session without its session_end is not proven complete: not valid, unless allowIncomplete', async () => {
+    const b = await bundle({ close: false });
+    const r = await verifySessionBundle(b, opts);
+    expect(r).toMatchObject({ valid: false, failure: { code: 'ERR_AAT_SESSION_INCONCLUSIVE' }, completeness: { state: 'inconclusive' } });
+    const lenient = await verifySessionBundle(b, { ...opts, allowIncomplete: true });
+    expect(lenient).toMatchObject({ valid: true, completeness: { state: 'inconclusive' } });
+    expect(lenient.checks.find((c) => c.name === 'session.completeness')).toMatchObject({ status: 'skip', ok: false });
   });
 
   const m = (entries: Array<[string, unknown]>): Uint8Array => cborEncode(new Map(entries));
@@ -115,7 +128,7 @@ describe('checkpoints in the GET /checkpoint map form', () => {
 
 describe('assembleBundle (what the service uses to export a session)', () => {
   it('builds a bundle that verifies, with one receipt per tree head', async () => {
-    const recs = records(4);
+    const recs = records(4, false);
     const sts = recs.map((r) => buildStatement({ key: agentKey, iss: AGENT, sub: `urn:uuid:${r.session_id}`, payload: canonicalBytes(r), contentType: AAT_CONTENT_TYPE }));
     const other = buildStatement({ key: agentKey, iss: AGENT, sub: 'urn:uuid:other', payload: new Uint8Array([1]), contentType: 'application/octet-stream' });
     const t = new MemoryTree([other, ...sts].map((s) => entryHash(registrationEntry(s))));
@@ -123,7 +136,7 @@ describe('assembleBundle (what the service uses to export a session)', () => {
     const heads = [svc, ml].map((key) => signTreeHead({ key, issuer: 'https://log.example', treeSize: t.size, root: t.rootAt() }));
     const entries = await Promise.all(sts.map(async (statement, i) => ({ statement, leafIndex: i + 1, proof: await t.inclusion(i + 1) })));
     const bytes = assembleBundle({ agent: AGENT, session: recs[0]!.session_id, treeHeads: heads, entries });
-    const r = await verifySessionBundle(bytes, { ...opts, serviceKeys: [svc.publicKey, ml.publicKey], requireAlgs: [-7, -49] });
+    const r = await verifySessionBundle(bytes, { ...opts, serviceKeys: [svc.publicKey, ml.publicKey], requireAlgs: [-7, -49], allowIncomplete: true });
     expect(r.valid).toBe(true);
     expect(decodeBundle(bytes).statements).toHaveLength(4);
     const otherTree = signTreeHead({ key: svc, issuer: 'https://log.example', treeSize: 2, root: t.rootAt(2) });
