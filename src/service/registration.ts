@@ -6,16 +6,18 @@ import { AtlogError, isAtlogError } from '../errors.js';
 import { sha256 } from '../storage/hashing.js';
 import { AAT_CONTENT_TYPE, describeNonStatement, parseStatement, registrationEntryOf, type ParsedStatement } from '../statements/index.js';
 import { toBase64Url, toHex } from '../util/bytes.js';
+import type { PublicKey } from '../keys/index.js';
 import type { IssuerRegistry } from './issuers.js';
 import type { Policy } from './policy/schema.js';
 import { evaluateRules } from './policy/rules.js';
 import { parsePayload, type RecordVerdict } from './record-check.js';
+import { issuerRecordSignature } from './record-signature.js';
 import type { VerifyPool } from './verify-pool.js';
 
 /**
  * The checks of a registration that do not depend on log order (spec/policy.md "Registration"), in this
  * order: size, COSE and RFC 9943 headers, detached payload, algorithm, issuer and key, signature, AAT record
- * (schema, iss/sub binding, canonical bytes, action rules). The chain check needs the session tip and runs
+ * (schema, canonical bytes, iss/sub binding, the record's own signature by the issuer key, action rules). The chain check needs the session tip and runs
  * in the sequencer.
  */
 
@@ -104,8 +106,8 @@ export class Registrar {
    *   unknown, or not fitting the issuer's key: details.reason alg_key_mismatch), or
    *   ERR_REG_REJECTED with details.reason (unknown_issuer, revoked_issuer, unknown_key, revoked_key,
    *   key_not_yet_valid, key_expired, no_kid, bad_signature, not_aat, invalid_record,
-   *   not_canonical, iss_mismatch, sub_mismatch, hash_envelope_not_allowed, aat_wrong_content_type, not_aat,
-   *   rule_denied with details.rule).
+   *   not_canonical, iss_mismatch, sub_mismatch, bad_record_signature, hash_envelope_not_allowed,
+   *   aat_wrong_content_type, not_aat, rule_denied with details.rule).
    */
   async check(bytes: Uint8Array, policy: Policy, now: Date = new Date(), prepared?: PreparedStatement): Promise<CheckedStatement> {
     if (!(bytes instanceof Uint8Array)) throw new AtlogError('ERR_REG_MALFORMED', 'statement must be bytes');
@@ -143,7 +145,7 @@ export class Registrar {
 
     const out: CheckedStatement = { entry: pre.entry, entryHash: pre.entryHash, entryId: toHex(pre.entryHash) };
     if (st.contentType === AAT_CONTENT_TYPE) {
-      return aat ? { ...out, ...this.checkRecord(st, payload, policy, v.record) } : out;
+      return aat ? { ...out, ...this.checkRecord(st, payload, policy, v.record, key) } : out;
     }
     if (st.hashEnvelope?.preimageContentType === AAT_CONTENT_TYPE) {
       // The service cannot read a hidden record, so it can neither validate it nor check its chain link:
@@ -166,7 +168,7 @@ export class Registrar {
    * The record checks that need the statement or the policy: iss/sub binding and action rules, after the payload
    * checks the verification pool made (`verdict`).
    */
-  private checkRecord(st: ParsedStatement, payload: Uint8Array, policy: Policy, verdict: RecordVerdict | undefined): Pick<CheckedStatement, 'session' | 'record' | 'recordHash'> {
+  private checkRecord(st: ParsedStatement, payload: Uint8Array, policy: Policy, verdict: RecordVerdict | undefined, key: PublicKey): Pick<CheckedStatement, 'session' | 'record' | 'recordHash'> {
     if (verdict === undefined) throw new AtlogError('ERR_SERVICE_INTERNAL', 'the AAT record check did not run');
     if (!verdict.ok) throw rejected(verdict.reason, verdict.message, { iss: st.iss, ...(verdict.errors === undefined ? {} : { errors: verdict.errors }) });
     // Valid and canonical JSON (checked in the pool), so this parse cannot fail and gives the validated record.
@@ -176,6 +178,10 @@ export class Registrar {
     }
     if (st.sub !== `urn:uuid:${record.session_id}`) {
       throw rejected('sub_mismatch', `CWT sub ${st.sub} is not urn:uuid:${record.session_id}`, { iss: st.iss });
+    }
+    // AAT draft Section 6.2: a record signed in-band by the issuer's own key must verify (record-signature.ts).
+    if (issuerRecordSignature(record, key) === 'bad') {
+      throw rejected('bad_record_signature', "the record's own signature does not verify with the issuer key its signer_kid names", { iss: st.iss });
     }
     const denial = evaluateRules(policy.rules, record as unknown as Record<string, unknown>);
     if (denial) throw rejected('rule_denied', denial.reason, { iss: st.iss, rule: denial.rule });

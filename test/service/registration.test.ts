@@ -1,14 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalBytes, recordHash, type AatRecord } from '../../src/aat/index.js';
+import { canonicalBytes, recordHash, signRecord, type AatRecord } from '../../src/aat/index.js';
 import { sha256 } from '../../src/crypto/sha256.js';
 import { AtlogError } from '../../src/errors.js';
 import { ALG_ES256, ALG_ML_DSA_65 } from '../../src/cose/algorithms.js';
 import { cborDecode, cborEncode, Tag } from '../../src/cose/cbor.js';
 import { HEADER_RECEIPTS } from '../../src/cose/labels.js';
 import { decodeSign1 } from '../../src/cose/sign1.js';
-import { exportCoseKey, generateKey } from '../../src/keys/index.js';
+import { exportCoseKey, generateKey, type PrivateKey } from '../../src/keys/index.js';
 import { decodeSignedTreeHead, verifyConsistencyReceipt } from '../../src/receipts/index.js';
 import { HEADER_POLICY_HASH, type TransparencyService } from '../../src/service/index.js';
 import { AAT_CONTENT_TYPE, buildStatement, registrationEntry } from '../../src/statements/index.js';
@@ -17,6 +17,9 @@ import { Agent, codeOf, openService, register, rejection, toolCall, verifyAll } 
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 
 afterAll(removeTempDirs);
+
+/** The raw P-256 scalar of an ES256 key (COSE_Key label -4), to sign records in-band with the statement key. */
+const scalar = (k: PrivateKey): Uint8Array => k.toCoseKey().get(-4) as Uint8Array;
 
 describe('registration happy path', () => {
   let svc: TransparencyService;
@@ -55,6 +58,17 @@ describe('registration happy path', () => {
     const ts = decodeSign1((await svc.transparentStatement(entry.entryId))!);
     expect(ts.unprotected.size).toBe(1);
     expect((ts.unprotected.get(HEADER_RECEIPTS) as Uint8Array[]).map(toHex)).toEqual(entry.receipts.map(toHex));
+  });
+
+  it('registers -06 records signed in-band: by the issuer key (checked) and by another key (not checkable here)', async () => {
+    const a = new Agent('ES256');
+    await svc.issuers.add(a.id, a.key.publicKey);
+    const g = a.push(signRecord(a.genesis(), scalar(a.key)));
+    expect(g).toMatchObject({ sig_alg: 'ES256', record_phase: 'concurrent' });
+    await register(svc, a.statement(g));
+    const other = generateKey('ES256');
+    const t = a.push(signRecord(a.next(toolCall()), scalar(other)));
+    expect((await register(svc, a.statement(t))).entry.index).toBeGreaterThan(0);
   });
 
   it('chains on the record hash, which leaves a detached batch member out (not on the payload hash)', async () => {
@@ -236,6 +250,10 @@ rules:
       return alice.statement(r as typeof other);
     }, 'ERR_REG_REJECTED', 'iss_mismatch'],
     ['sub != session', () => alice.statement(alice.next(toolCall()), { sub: 'urn:uuid:00000000-0000-4000-8000-000000000000' }), 'ERR_REG_REJECTED', 'sub_mismatch'],
+    ['in-record signature by the issuer key that does not verify', () => {
+      const signed = signRecord(alice.next(toolCall()), scalar(alice.key));
+      return alice.statement({ ...signed, outcome: 'failure' }); // edited after signing, then wrapped honestly
+    }, 'ERR_REG_REJECTED', 'bad_record_signature'],
     ['rule denial', () => alice.statement(alice.next(toolCall('data:delete:users'))), 'ERR_REG_REJECTED', 'rule_denied'],
     ['require rule', () => alice.statement(alice.next({ action_type: 'delegation', action_detail: { delegate_agent_id: 'urn:agent:x', delegate_trust_level: 'L1', task_description_hash: 'b'.repeat(64) } })), 'ERR_REG_REJECTED', 'rule_denied'],
     ['hash envelope of an AAT record', () => {
