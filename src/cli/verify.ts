@@ -1,16 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { isTimestamp, LATEST_DRAFT } from '../aat/index.js';
 import { algByName, algById } from '../cose/algorithms.js';
 import { AtlogError, isAtlogError } from '../errors.js';
 import { parseKeyFile, type PublicKey } from '../keys/index.js';
 import { fromHex } from '../util/bytes.js';
-import { ccfTrustStoreKeys, verifyDelegation, verifySessionBundle, verifyTransparentStatement, verifyTreeHeadConsistency, type VerificationReport } from '../verify/index.js';
+import {
+  ccfTrustStoreKeys,
+  verifyAatChain,
+  verifyDelegation,
+  verifySessionBundle,
+  verifyTransparentStatement,
+  verifyTreeHeadConsistency,
+  type CheckStatus,
+  type RecordCheckOptions,
+  type VerificationReport,
+} from '../verify/index.js';
+import { aatRecordsFrom, recordKeysFrom, CannotEvaluate } from './aat-input.js';
 
 /**
- * `atlog verify`: the offline verifier on the command line (docs/auditor.md). Three modes:
+ * `atlog verify`: the offline verifier on the command line (docs/auditor.md). Four modes:
  *   --statement FILE [--receipt FILE ...]        one (Transparent) Statement and its receipts
  *   --bundle FILE [--bundle FILE ...]            session bundles; several bundles = a delegation chain
  *   --consistency RECEIPT --old-checkpoint FILE  the log only grew since an older checkpoint
+ *   --aat FILE [--record-key KEY ...]            a bare AAT chain (JSON Lines or a JSON array), no log
  * Exit status: 0 valid, 1 not valid, 2 cannot evaluate (bad usage, unreadable file, unusable key).
  */
 
@@ -28,19 +41,23 @@ interface Opts {
   oldCheckpoint?: string;
   oldRoot?: string;
   newCheckpoint?: string;
+  aat?: string;
+  recordKey: string[];
+  requireRecordSignatures?: boolean;
+  allowIncomplete?: boolean;
+  at?: string;
+  draft?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
-
-/** Raised for "cannot evaluate" (exit 2). */
-class UsageError extends Error {}
 
 function read(file: string, what: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(file));
   } catch (e) {
-    throw new UsageError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+    throw new CannotEvaluate(`cannot read ${what} ${file}: ${(e as Error).message}`);
   }
 }
 
@@ -50,8 +67,8 @@ function keysFrom(files: string[], what: string): PublicKey[] {
       // a private key file works too: only its public half is used
       return parseKeyFile(read(f, what)).map((k) => ('publicKey' in k ? k.publicKey : k));
     } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`${what} ${f} is not a COSE_Key, COSE_KeySet or PEM public key (${isAtlogError(e) ? e.code : String(e)})`);
+      if (e instanceof CannotEvaluate) throw e;
+      throw new CannotEvaluate(`${what} ${f} is not a COSE_Key, COSE_KeySet or PEM public key (${isAtlogError(e) ? e.code : String(e)})`);
     }
   });
 }
@@ -62,21 +79,44 @@ function parseAlg(s: string): number {
   try {
     return algByName(s).id;
   } catch {
-    throw new UsageError(`unknown algorithm ${s}`);
+    throw new CannotEvaluate(`unknown algorithm ${s}`);
   }
 }
 
+/** The record-level options (--aat and --bundle): keys, strictness, completeness, time, draft. */
+function recordOptions(o: Opts): RecordCheckOptions {
+  let at = new Date(); // heartbeats are judged as of now unless --at says otherwise
+  if (o.at !== undefined) {
+    if (!isTimestamp(o.at)) throw new CannotEvaluate(`--at must be an RFC 3339 date-time such as 2026-03-29T12:00:00Z, not ${o.at}`);
+    at = new Date(o.at);
+  }
+  let draft: number | undefined;
+  if (o.draft !== undefined) {
+    draft = Number(o.draft);
+    if (!/^\d+$/.test(o.draft) || draft > LATEST_DRAFT) throw new CannotEvaluate(`--draft must be 0..${LATEST_DRAFT}`);
+  }
+  const recordKeys = o.recordKey.flatMap((f) => recordKeysFrom(read(f, 'record key'), f));
+  return {
+    at,
+    ...(draft !== undefined ? { draft } : {}),
+    ...(recordKeys.length ? { recordKeys } : {}),
+    ...(o.requireRecordSignatures ? { requireRecordSignatures: true } : {}),
+    ...(o.allowIncomplete ? { allowIncomplete: true } : {}),
+  };
+}
+
 async function evaluate(o: Opts): Promise<VerificationReport> {
-  const modes = [o.statement !== undefined, o.bundle.length > 0, o.consistency !== undefined].filter(Boolean).length;
-  if (modes !== 1) throw new UsageError('give exactly one of --statement, --bundle or --consistency');
-  if (o.serviceKey.length === 0 && o.ccfTrustStore.length === 0) throw new UsageError('--service-key is required');
+  const modes = [o.statement !== undefined, o.bundle.length > 0, o.consistency !== undefined, o.aat !== undefined].filter(Boolean).length;
+  if (modes !== 1) throw new CannotEvaluate('give exactly one of --statement, --bundle, --consistency or --aat');
+  if (o.aat !== undefined) return verifyAatChain(aatRecordsFrom(read(o.aat, 'AAT file'), o.aat), recordOptions(o));
+  if (o.serviceKey.length === 0 && o.ccfTrustStore.length === 0) throw new CannotEvaluate('--service-key is required');
   const serviceKeys = keysFrom(o.serviceKey, 'service key');
   const ccfKeys = o.ccfTrustStore.flatMap((f) => {
     try {
       return ccfTrustStoreKeys(read(f, 'CCF trust store'));
     } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`CCF trust store ${f} is unusable (${isAtlogError(e) ? e.code : String(e)})`);
+      if (e instanceof CannotEvaluate) throw e;
+      throw new CannotEvaluate(`CCF trust store ${f} is unusable (${isAtlogError(e) ? e.code : String(e)})`);
     }
   });
   const common = {
@@ -94,15 +134,16 @@ async function evaluate(o: Opts): Promise<VerificationReport> {
   }
   if (o.bundle.length > 0) {
     const bundles = o.bundle.map((f) => read(f, 'bundle'));
-    return bundles.length === 1 ? verifySessionBundle(bundles[0]!, common) : verifyDelegation(bundles, common);
+    const opts = { ...common, ...recordOptions(o) };
+    return bundles.length === 1 ? verifySessionBundle(bundles[0]!, opts) : verifyDelegation(bundles, opts);
   }
-  if (o.oldCheckpoint === undefined) throw new UsageError('--consistency needs --old-checkpoint');
+  if (o.oldCheckpoint === undefined) throw new CannotEvaluate('--consistency needs --old-checkpoint');
   let oldRoot: Uint8Array | undefined;
   if (o.oldRoot !== undefined) {
     try {
       oldRoot = fromHex(o.oldRoot, '--old-root');
     } catch {
-      throw new UsageError('--old-root must be 64 hex digits');
+      throw new CannotEvaluate('--old-root must be 64 hex digits');
     }
   }
   return verifyTreeHeadConsistency({
@@ -114,15 +155,27 @@ async function evaluate(o: Opts): Promise<VerificationReport> {
   });
 }
 
-function print(r: VerificationReport, json: boolean): void {
-  if (json) {
-    const out: Record<string, unknown> = { valid: r.valid, checks: r.checks };
+const MARK: Record<CheckStatus, string> = { ok: 'ok  ', fail: 'FAIL', skip: 'skip' };
+
+/** The verdict line: VALID or NOT VALID with the first failure, and a session's completeness when there is one. */
+export function verdictLine(r: VerificationReport): string {
+  if (!r.valid) return `NOT VALID: ${r.failure?.code ?? 'ERR_VERIFY_INTERNAL'} ${r.failure?.detail ?? ''}`;
+  const c = r.completeness;
+  if (c === undefined) return 'VALID';
+  return c.state === 'complete' ? 'VALID (session complete)' : `VALID (session ${c.state}: not proven complete)`;
+}
+
+function print(r: VerificationReport, o: { json: boolean; quiet: boolean }): void {
+  if (o.json) {
+    const out: Record<string, unknown> = { valid: r.valid };
+    if (r.completeness) out.completeness = r.completeness;
+    if (!o.quiet) out.checks = r.checks;
     if (r.failure) out.failure = r.failure;
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
   }
-  for (const c of r.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
-  process.stdout.write(r.valid ? 'VALID\n' : `NOT VALID: ${r.failure?.code ?? 'ERR_VERIFY_INTERNAL'} ${r.failure?.detail ?? ''}\n`);
+  if (!o.quiet) for (const c of r.checks) process.stdout.write(`${MARK[c.status]} ${c.name}: ${c.detail}\n`);
+  process.stdout.write(`${verdictLine(r)}\n`);
 }
 
 function cannotEvaluate(msg: string, json: boolean): void {
@@ -134,7 +187,7 @@ function cannotEvaluate(msg: string, json: boolean): void {
 /** Adds `atlog verify` to the program. */
 export function register(program: Command): void {
   const cmd = new Command('verify')
-    .description('verify statements, receipts, session bundles, delegation chains and consistency offline')
+    .description('verify statements, receipts, session bundles, delegation chains, consistency and bare AAT chains offline')
     .option('--statement <file>', 'Signed or Transparent Statement (COSE_Sign1)')
     .option('--receipt <file>', 'receipt (repeatable; default: label 394 of the statement)', collect)
     .option('--service-key <file>', 'trusted service key: COSE_Key, COSE_KeySet or PEM (repeatable)', collect)
@@ -149,7 +202,14 @@ export function register(program: Command): void {
     .option('--old-checkpoint <file>', 'older signed tree head (root attached, or give --old-root)')
     .option('--old-root <hex>', "root of the old checkpoint when its payload is detached")
     .option('--new-checkpoint <file>', 'newer signed tree head to compare with the proven tree')
-    .option('--json', 'print {"valid", "checks", "failure"} as JSON')
+    .option('--aat <file>', 'a bare AAT chain: records in order, JSON Lines or a JSON array (no log, no service key)')
+    .option('--record-key <file>', 'key for in-record signatures, matched by signer_kid: JWK, JWK Set or PEM (repeatable)', collect)
+    .option('--require-record-signatures', 'fail (not skip) records that are unsigned or whose signature cannot be checked')
+    .option('--allow-incomplete', 'accept a session not proven complete (open or inconclusive); it is still reported')
+    .option('--at <time>', 'verification time (RFC 3339) for judging heartbeats of an unclosed session (default: now)')
+    .option('--draft <n>', `AAT revision whose record rules apply, 0..${LATEST_DRAFT} (default 0: every revision)`)
+    .option('--json', 'print {"valid", "completeness", "checks", "failure"} as JSON')
+    .option('--quiet', 'print the verdict line only (with --json: no checks)')
     .exitOverride((err) => {
       // commander's own usage errors: exit 2 (cannot evaluate), help and version: 0
       process.exit(err.exitCode === 0 ? 0 : 2);
@@ -165,13 +225,14 @@ export function register(program: Command): void {
         ccfTrustStore: list(raw.ccfTrustStore),
         requireAlg: list(raw.requireAlg),
         bundle: list(raw.bundle),
+        recordKey: list(raw.recordKey),
       };
       try {
         const r = await evaluate(o);
-        print(r, o.json === true);
+        print(r, { json: o.json === true, quiet: o.quiet === true });
         process.exitCode = r.valid ? 0 : 1;
       } catch (e) {
-        if (e instanceof UsageError) cannotEvaluate(e.message, o.json === true);
+        if (e instanceof CannotEvaluate) cannotEvaluate(e.message, o.json === true);
         else if (e instanceof AtlogError) cannotEvaluate(`${e.code}: ${e.message}`, o.json === true);
         else throw e;
       }

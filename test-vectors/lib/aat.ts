@@ -15,8 +15,9 @@ export function at(second: number): string {
 }
 
 /** A session: genesis, tool_call, tool_response, decision, then optionally `extra` records, then session_end. */
-export function session(agent: string, name: string, opts: { delegatedBy?: DelegatedBy; delegateTo?: string; end?: boolean; start?: number } = {}): AatRecord[] {
+export function session(agent: string, name: string, opts: { delegatedBy?: DelegatedBy; delegateTo?: string; end?: boolean; start?: number; draft?: number } = {}): AatRecord[] {
   const t0 = opts.start ?? 0; // delegates start after their delegation (src/aat checks the time order)
+  const b = opts.draft === undefined ? {} : { draft: opts.draft }; // default: the builders' latest revision
   const sid = uuidOf(`${name} session`);
   const g = genesisRecord({
     agentId: agent,
@@ -26,10 +27,10 @@ export function session(agent: string, name: string, opts: { delegatedBy?: Deleg
     recordId: uuidOf(`${name} 0`),
     timestamp: at(t0),
     ...(opts.delegatedBy ? { delegatedBy: opts.delegatedBy } : {}),
-  });
+  }, b);
   const recs: AatRecord[] = [g];
   const push = (f: Parameters<typeof nextRecord>[1]): AatRecord => {
-    const r = nextRecord(recs[recs.length - 1]!, { ...f, record_id: uuidOf(`${name} ${recs.length}`), timestamp: at(t0 + recs.length) });
+    const r = nextRecord(recs[recs.length - 1]!, { ...f, record_id: uuidOf(`${name} ${recs.length}`), timestamp: at(t0 + recs.length) }, b);
     recs.push(r);
     return r;
   };
@@ -42,7 +43,7 @@ export function session(agent: string, name: string, opts: { delegatedBy?: Deleg
     });
   }
   push({ action_type: 'decision', action_detail: { decision_type: 'answer' } });
-  if (opts.end !== false) recs.push(sessionEndRecord(recs, { record_id: uuidOf(`${name} ${recs.length}`), timestamp: at(t0 + recs.length) }));
+  if (opts.end !== false) recs.push(sessionEndRecord(recs, { record_id: uuidOf(`${name} ${recs.length}`), timestamp: at(t0 + recs.length) }, b));
   return recs;
 }
 

@@ -15,6 +15,7 @@ import { encodeBundle } from '../../src/verify/index.js';
 import { toHex } from '../../src/util/bytes.js';
 import { MemoryTree } from '../tree.js';
 import { jcs, session, uuidOf, at } from './aat.js';
+import { aatCases } from './aat-cases.js';
 import { testKey } from './keys.js';
 
 /**
@@ -24,7 +25,7 @@ import { testKey } from './keys.js';
 
 export interface Case {
   id: string;
-  kind: 'statement' | 'bundle' | 'consistency';
+  kind: 'statement' | 'bundle' | 'consistency' | 'aat';
   description: string;
   /** Paths relative to test-vectors/; they map 1:1 onto `atlog verify` flags. */
   files: {
@@ -35,8 +36,13 @@ export interface Case {
     oldCheckpoint?: string;
     newCheckpoint?: string;
     issuerKey?: string;
-    serviceKey: string;
+    /** Every kind but `aat` (a bare chain needs no log). */
+    serviceKey?: string;
+    aat?: string;
+    recordKey?: string[];
   };
+  /** Further `atlog verify` options: --at, --allow-incomplete, --require-record-signatures, --draft. */
+  options?: { at?: string; allowIncomplete?: boolean; requireRecordSignatures?: boolean; draft?: number };
   expect: { valid: boolean; code?: string };
 }
 
@@ -168,7 +174,9 @@ export async function buildVectors(): Promise<{ files: Map<string, Uint8Array>; 
     bundleOf(`sessions/${id}.bundle`, agents.a, A, records);
     manifest.push({ id, kind: 'bundle', description, files: { bundle: [`sessions/${id}.bundle`], serviceKey: SERVICE, issuerKey: AGENTS }, expect });
   };
-  sessionCase('session-valid', 'genesis, tool call/response, decision, session_end', session(A, 'valid'), { valid: true });
+  sessionCase('session-valid', 'genesis, tool call/response, decision, session_end (-06 records)', session(A, 'valid'), { valid: true });
+  sessionCase('session-valid-draft00', 'the same session of -00 records (no record_phase)', session(A, 'valid draft00', { draft: 0 }), { valid: true });
+  sessionCase('session-open', 'a session without its session_end: not proven complete', session(A, 'open', { end: false }), { valid: false, code: 'ERR_AAT_SESSION_INCONCLUSIVE' });
   const s = (n: string): AatRecord[] => session(A, n);
   const edited = s('edited');
   edited[2] = { ...edited[2]!, action_detail: { ...edited[2]!.action_detail, tool_name: 'other' } };
@@ -243,6 +251,9 @@ export async function buildVectors(): Promise<{ files: Map<string, Uint8Array>; 
     const forkSth = signTreeHead({ key: serviceEs, issuer: ISSUER, treeSize: es!.treeSize, root: fork.rootAt(), iat: IAT });
     c('consistency-split-view', 'the newer checkpoint given is not the tree the proof leads to', good, { valid: false, code: 'ERR_VERIFY_SPLIT_VIEW' }, put('consistency/forked-checkpoint.cose', encodeSignedTreeHead(forkSth, { attachRoot: true })));
   });
+
+  // ---- bare AAT chains (no log) ----
+  manifest.push(...aatCases(put));
 
   // ---- one checkpoint per service key over the whole log; every receipt above comes from these ----
   const size = tree.size;
