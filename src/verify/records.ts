@@ -143,7 +143,7 @@ export function checkSessionRecords(b: ReportBuilder, records: readonly unknown[
   const name = 'session.completeness';
   if (!c.valid) b.skip(name, `not judged: ${done.detail}`);
   else if (done.state === 'complete') b.pass(name, `complete: ${done.detail}`);
-  else if (o.allowIncomplete) b.skip(name, `${done.state}, accepted by allowIncomplete: ${done.detail}`);
+  else if (o.allowIncomplete) b.skip(name, `${done.state}, accepted without proof of completeness: ${done.detail}`);
   else b.fail(name, done.state === 'open' ? 'ERR_AAT_SESSION_OPEN' : 'ERR_AAT_SESSION_INCONCLUSIVE', `${done.state}: ${done.detail}`);
   return done;
 }

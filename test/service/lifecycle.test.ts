@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AtlogError } from '../../src/errors.js';
-import { canonicalBytes, recordHash, type AatRecord } from '../../src/aat/index.js';
+import { canonicalBytes, genesisRecord, recordHash, type AatRecord } from '../../src/aat/index.js';
 import { generateKey } from '../../src/keys/index.js';
 import { OperationTable } from '../../src/service/operations.js';
 import { isSlowAlg, VerifyPool } from '../../src/service/verify-pool.js';
@@ -85,8 +85,8 @@ describe('verification pool', () => {
   ])('checks an AAT record payload with the signature in %s: verdicts and record hash', async (_where, size) => {
     const pool = new VerifyPool(size);
     const ec = generateKey('ES256');
-    const a = new Agent();
-    const g = a.genesis();
+    // a -00 genesis (no record_phase), so that draft 1 below has something to refuse
+    const g = genesisRecord({ agentId: 'urn:agent:test:pool', agentVersion: '1.0.0', trustLevel: 'L1' }, { draft: 0 });
     const utf8 = new TextEncoder();
     // The payload ends the to-be-signed bytes, as in a Sig_structure.
     const signed = (payload: Uint8Array) => {
