@@ -56,14 +56,6 @@ export interface RecordCheckOptions {
   chain?: ChainOptions;
 }
 
-/** Signature codes (docs/auditor.md). */
-export const ERR_AAT_RECORD_BAD_SIGNATURE = 'ERR_AAT_RECORD_BAD_SIGNATURE';
-export const ERR_AAT_RECORD_HIGH_S = 'ERR_AAT_RECORD_HIGH_S';
-export const ERR_AAT_RECORD_SIGNER_MISMATCH = 'ERR_AAT_RECORD_SIGNER_MISMATCH';
-export const ERR_AAT_RECORD_KEY_MISSING = 'ERR_AAT_RECORD_KEY_MISSING';
-export const ERR_AAT_RECORD_UNSIGNED = 'ERR_AAT_RECORD_UNSIGNED';
-export const ERR_AAT_RECORD_UNSUPPORTED_ALG = 'ERR_AAT_RECORD_UNSUPPORTED_ALG';
-
 type Verdict = { status: 'ok'; detail: string } | { status: 'fail' | 'unchecked'; code: AtlogErrorCode; detail: string };
 
 function verifies(r: AatRecord, k: RecordKey, lowS?: boolean): boolean {
@@ -73,15 +65,15 @@ function verifies(r: AatRecord, k: RecordKey, lowS?: boolean): boolean {
 /** Why a signature that the named key does not verify fails: a -06 high-S signature, or a bad one. */
 function badSignature(r: AatRecord, keys: RecordKey[]): Verdict {
   if (r.sig_alg !== undefined && isHighS(r.signature!) && keys.some((k) => verifies(r, k, false))) {
-    return { status: 'fail', code: ERR_AAT_RECORD_HIGH_S, detail: 'the signature verifies only with high S, which -06 signers must not emit' };
+    return { status: 'fail', code: 'ERR_AAT_RECORD_HIGH_S', detail: 'the signature verifies only with high S, which -06 signers must not emit' };
   }
-  return { status: 'fail', code: ERR_AAT_RECORD_BAD_SIGNATURE, detail: `signature does not verify with the key for ${r.signer_kid ?? 'any given key'}` };
+  return { status: 'fail', code: 'ERR_AAT_RECORD_BAD_SIGNATURE', detail: `signature does not verify with the key for ${r.signer_kid ?? 'any given key'}` };
 }
 
 /** The verdict on one signed, valid record's signature. */
 function signatureVerdict(r: AatRecord, keys: readonly RecordKey[]): Verdict {
   if (r.sig_alg !== undefined && r.sig_alg !== RECORD_SIG_ALG) {
-    return { status: 'unchecked', code: ERR_AAT_RECORD_UNSUPPORTED_ALG, detail: `sig_alg ${r.sig_alg} is not one atlog verifies (${RECORD_SIG_ALG})` };
+    return { status: 'unchecked', code: 'ERR_AAT_RECORD_UNSUPPORTED_ALG', detail: `sig_alg ${r.sig_alg} is not one atlog verifies (${RECORD_SIG_ALG})` };
   }
   const kid = r.signer_kid;
   const named = kid === undefined ? [] : keys.filter((k) => k.kids.includes(kid));
@@ -94,10 +86,10 @@ function signatureVerdict(r: AatRecord, keys: readonly RecordKey[]): Verdict {
   if (kid === undefined) {
     if (k) return { status: 'ok', detail: `verified with the key ${k.kids[0]!} (the record names no signer_kid)` };
     if (keys.length > 0) return badSignature(r, [...keys]);
-    return { status: 'unchecked', code: ERR_AAT_RECORD_KEY_MISSING, detail: 'signed, but no record key was given (--record-key)' };
+    return { status: 'unchecked', code: 'ERR_AAT_RECORD_KEY_MISSING', detail: 'signed, but no record key was given (--record-key)' };
   }
-  if (k) return { status: 'fail', code: ERR_AAT_RECORD_SIGNER_MISMATCH, detail: `signer_kid ${kid} names none of the given keys, but the key ${k.kids[0]!} made the signature` };
-  return { status: 'unchecked', code: ERR_AAT_RECORD_KEY_MISSING, detail: `signed by ${kid}, whose key was not given (--record-key)` };
+  if (k) return { status: 'fail', code: 'ERR_AAT_RECORD_SIGNER_MISMATCH', detail: `signer_kid ${kid} names none of the given keys, but the key ${k.kids[0]!} made the signature` };
+  return { status: 'unchecked', code: 'ERR_AAT_RECORD_KEY_MISSING', detail: `signed by ${kid}, whose key was not given (--record-key)` };
 }
 
 function checkSignatures(b: ReportBuilder, records: readonly unknown[], o: RecordCheckOptions): void {
@@ -106,7 +98,7 @@ function checkSignatures(b: ReportBuilder, records: readonly unknown[], o: Recor
     const name = `session.record[${i}].signature`;
     const signed = typeof x === 'object' && x !== null && 'signature' in x;
     if (!signed) {
-      if (o.requireRecordSignatures) b.fail(name, ERR_AAT_RECORD_UNSIGNED, 'the record carries no signature');
+      if (o.requireRecordSignatures) b.fail(name, 'ERR_AAT_RECORD_UNSIGNED', 'the record carries no signature');
       return;
     }
     // An invalid record is reported by session.chain; its signature would be checked over bytes nobody vouches for.

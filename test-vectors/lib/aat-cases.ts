@@ -116,6 +116,10 @@ export function aatCases(put: (path: string, bytes: Uint8Array) => string): Case
   edited[2] = { ...edited[2]!, outcome: 'failure' };
   add('aat-edited', 'record 2 changed after record 3 was chained to it', edited, { recordKey: [A] }, { valid: false, code: 'ERR_AAT_CHAIN_EDITED' });
 
+  const removed = chain('removed', { sign: signA });
+  removed.splice(2, 1);
+  add('aat-removed', 'record 2 removed: record 3 names a parent that is not there', removed, { recordKey: [A] }, { valid: false, code: 'ERR_AAT_CHAIN_REMOVED' });
+
   // a forger re-links the chain after changing record 2; the hashes agree, the signature of record 2 does not
   const forged = relink(chain('forged', { sign: signA }).map((r, i) => (i === 2 ? { ...r, outcome: 'timeout' as const } : r)), 2, signA);
   add('aat-bad-signature', 'record 2 changed and the chain re-linked: only its signature tells', forged, { recordKey: [A] }, { valid: false, code: 'ERR_AAT_RECORD_BAD_SIGNATURE' });

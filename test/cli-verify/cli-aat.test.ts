@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Case } from '../../test-vectors/lib/build.js';
 import { VECTORS_DIR } from '../../test-vectors/generate.js';
 import { cliArgs } from '../vectors/run-case.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 
 /**
@@ -39,7 +39,7 @@ describe.concurrent('atlog verify --aat: every aat case of test-vectors', () => 
   const cases = manifest.cases.filter((c) => c.kind === 'aat');
   it('covers each verdict', () => {
     const codes = cases.map((c) => c.expect.code);
-    for (const code of ['ERR_AAT_CHAIN_EDITED', 'ERR_AAT_RECORD_BAD_SIGNATURE', 'ERR_AAT_RECORD_HIGH_S', 'ERR_AAT_RECORD_SIGNER_MISMATCH', 'ERR_AAT_RECORD_KEY_MISSING', 'ERR_AAT_SESSION_OPEN', 'ERR_AAT_SESSION_INCONCLUSIVE', 'ERR_AAT_CHAIN_INVALID_RECORD']) {
+    for (const code of ['ERR_AAT_CHAIN_EDITED', 'ERR_AAT_CHAIN_REMOVED', 'ERR_AAT_RECORD_BAD_SIGNATURE', 'ERR_AAT_RECORD_HIGH_S', 'ERR_AAT_RECORD_SIGNER_MISMATCH', 'ERR_AAT_RECORD_KEY_MISSING', 'ERR_AAT_SESSION_OPEN', 'ERR_AAT_SESSION_INCONCLUSIVE', 'ERR_AAT_CHAIN_INVALID_RECORD']) {
       expect(codes).toContain(code);
     }
     expect(cases.filter((c) => c.expect.valid).length).toBeGreaterThanOrEqual(6);
@@ -115,8 +115,8 @@ describe.concurrent('atlog verify: skip and --quiet', () => {
 });
 
 describe.concurrent('atlog verify --aat: cannot evaluate (exit 2)', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'atlog-cli-aat-'));
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tempDir('atlog-cli-aat-');
+  afterAll(removeTempDirs);
   const file = (name: string, text: string): string => {
     const p = join(tmp, name);
     writeFileSync(p, text);

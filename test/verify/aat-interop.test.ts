@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, sign as nodeSign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import canonicalizeModule from 'canonicalize';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,8 @@ import { AAT_CONTENT_TYPE, buildStatement } from '../../src/statements/index.js'
 import { importPem, type PrivateKey } from '../../src/keys/index.js';
 import { recordKey, verifyAatChain, type RecordKey } from '../../src/verify/index.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
-import { cleanupDirs, openService, register, rejection } from '../service/helpers.js';
+import { removeTempDirs, tempDir } from '../helpers/temp.js';
+import { openService, register, rejection } from '../service/helpers.js';
 
 /**
  * "Records made by another implementation that follows these rules must verify" (issue 9): a small -06 signer
@@ -135,11 +135,8 @@ describe('-06 records made by an independent signer', () => {
 });
 
 describe('the same records through the CLI and the service', () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'atlog-aat-interop-'));
-  afterAll(() => {
-    rmSync(tmp, { recursive: true, force: true });
-    cleanupDirs();
-  });
+  const tmp = tempDir('atlog-aat-interop-');
+  afterAll(removeTempDirs);
 
   it('atlog verify --aat (JSON Lines, key as PEM) exits 0; a JSON array with the JWK does too', async () => {
     const recs = session(signer);
