@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,13 +6,13 @@ import { VECTORS_DIR } from '../../test-vectors/generate.js';
 import { cliArgs } from '../vectors/run-case.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
+import { atlogVerify, type VerifyRun } from '../helpers/verify-cli.js';
 
 /**
  * `atlog verify --aat` and the report's output rules through the real CLI (dist/, built by globalSetup):
  * exit 0 valid, 1 not valid, 2 cannot evaluate; `skip` for checks not run; `--quiet` prints the verdict only.
  */
 
-const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 const manifest = JSON.parse(readFileSync(join(VECTORS_DIR, 'manifest.json'), 'utf8')) as { cases: Case[] };
 const byId = (id: string): Case => manifest.cases.find((c) => c.id === id)!;
 const V = (p: string): string => join(VECTORS_DIR, p);
@@ -25,15 +24,7 @@ interface Json {
   failure?: { code: string; detail: string };
 }
 
-function atlog(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; json?: Json }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, 'verify', ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
-      const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      const json = args.includes('--json') ? (JSON.parse(stdout) as Json) : undefined;
-      resolve({ status, stdout, stderr, ...(json ? { json } : {}) });
-    });
-  });
-}
+const atlog = (args: string[]): Promise<VerifyRun<Json>> => atlogVerify<Json>(args);
 
 describe.concurrent('atlog verify --aat: every aat case of test-vectors', () => {
   const cases = manifest.cases.filter((c) => c.kind === 'aat');

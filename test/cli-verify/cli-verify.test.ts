@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +7,11 @@ import { decodeSignedTreeHead, encodeSignedTreeHead } from '../../src/receipts/i
 import type { Case } from '../../test-vectors/lib/build.js';
 import { VECTORS_DIR } from '../../test-vectors/generate.js';
 import { cliArgs } from '../vectors/run-case.js';
-import { REPO_ROOT, vectorPath } from '../helpers/vectors.js';
+import { vectorPath } from '../helpers/vectors.js';
+import { atlogVerify, type VerifyRun } from '../helpers/verify-cli.js';
 
 /** `atlog verify` end to end (dist/ is built by globalSetup): exit 0 valid, 1 not valid, 2 cannot evaluate. */
 
-const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 const manifest = JSON.parse(readFileSync(join(VECTORS_DIR, 'manifest.json'), 'utf8')) as { cases: Case[] };
 const byId = (id: string): Case => manifest.cases.find((c) => c.id === id)!;
 const V = (p: string): string => join(VECTORS_DIR, p);
@@ -23,16 +22,7 @@ interface Json {
   failure?: { code: string; detail: string };
 }
 
-/** Run `atlog verify` (async, so the cases of a concurrent describe overlap their process start-up). */
-function atlog(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; json?: Json }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, 'verify', ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
-      const status = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      const json = args.includes('--json') ? (JSON.parse(stdout) as Json) : undefined;
-      resolve({ status, stdout, stderr, ...(json ? { json } : {}) });
-    });
-  });
-}
+const atlog = (args: string[]): Promise<VerifyRun<Json>> => atlogVerify<Json>(args);
 
 describe.concurrent('atlog verify: one case of every kind from test-vectors', () => {
   const ids = ['statement-ML-DSA-65', 'session-edited', 'delegation-valid', 'delegation-wrong-entry', 'consistency-valid', 'consistency-split-view'];

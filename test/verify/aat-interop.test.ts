@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AAT_CONTENT_TYPE, buildStatement } from '../../src/statements/index.js';
 import { importPem, type PrivateKey } from '../../src/keys/index.js';
 import { recordKey, verifyAatChain, type RecordKey } from '../../src/verify/index.js';
-import { REPO_ROOT } from '../helpers/vectors.js';
+import { atlogVerify } from '../helpers/verify-cli.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { openService, register, rejection } from '../service/helpers.js';
 
@@ -144,19 +143,14 @@ describe('the same records through the CLI and the service', () => {
     writeFileSync(join(tmp, 'chain.json'), JSON.stringify(recs, null, 2));
     writeFileSync(join(tmp, 'key.pem'), signer.publicKey.export({ type: 'spki', format: 'pem' }));
     writeFileSync(join(tmp, 'key.jwk'), JSON.stringify(signer.jwk));
-    const run = (args: string[]): Promise<{ status: number | null; stdout: string }> =>
-      new Promise((resolve) => {
-        execFile(process.execPath, [join(REPO_ROOT, 'dist', 'cli', 'main.js'), 'verify', ...args], { encoding: 'utf8' }, (err, stdout) => {
-          resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout });
-        });
-      });
+    const run = atlogVerify;
     const [a, b] = await Promise.all([
       run(['--aat', join(tmp, 'chain.jsonl'), '--record-key', join(tmp, 'key.pem'), '--require-record-signatures', '--draft', '6']),
       run(['--aat', join(tmp, 'chain.json'), '--record-key', join(tmp, 'key.jwk'), '--require-record-signatures', '--quiet']),
     ]);
     expect(a.status, a.stdout).toBe(0);
     expect(a.stdout).toMatch(/^VALID \(session complete\)$/m);
-    expect(b).toEqual({ status: 0, stdout: 'VALID (session complete)\n' });
+    expect(b).toMatchObject({ status: 0, stdout: 'VALID (session complete)\n' });
   }, 60_000);
 
   it('the service registers them and checks the in-record signature made with the issuer key', async () => {
