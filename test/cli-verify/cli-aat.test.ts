@@ -26,7 +26,7 @@ interface Json {
 
 const atlog = (args: string[]): Promise<VerifyRun<Json>> => atlogVerify<Json>(args);
 
-describe.concurrent('atlog verify --aat: the aat cases of test-vectors', () => {
+describe('atlog verify --aat: the aat cases of test-vectors', () => {
   const cases = manifest.cases.filter((c) => c.kind === 'aat');
   it('covers each verdict', () => {
     const codes = cases.map((c) => c.expect.code);
@@ -47,7 +47,7 @@ describe.concurrent('atlog verify --aat: the aat cases of test-vectors', () => {
   });
 });
 
-describe.concurrent('atlog verify --aat: completeness in the verdict', () => {
+describe('atlog verify --aat: completeness in the verdict', () => {
   it.each<[string, string[], number, string, RegExp]>([
     ['complete', [], 0, 'complete', /^VALID \(session complete\)$/m],
     ['open, refused', ['--at', '2026-03-29T12:01:00Z'], 1, 'open', /^NOT VALID: ERR_AAT_SESSION_OPEN /m],
@@ -74,7 +74,7 @@ describe.concurrent('atlog verify --aat: completeness in the verdict', () => {
   });
 });
 
-describe.concurrent('atlog verify: skip and --quiet', () => {
+describe('atlog verify: skip and --quiet', () => {
   it('signatures without a key are listed as skip, never ok', async () => {
     const r = await atlog(['--aat', V('aat/aat-signed-no-key.jsonl')]);
     expect(r.status).toBe(0);
@@ -108,7 +108,7 @@ describe.concurrent('atlog verify: skip and --quiet', () => {
   }, 60_000);
 });
 
-describe.concurrent('atlog verify --aat: cannot evaluate (exit 2)', () => {
+describe('atlog verify --aat: cannot evaluate (exit 2)', () => {
   const tmp = tempDir('atlog-cli-aat-');
   afterAll(removeTempDirs);
   const file = (name: string, text: string): string => {
@@ -146,7 +146,7 @@ describe.concurrent('atlog verify --aat: cannot evaluate (exit 2)', () => {
   });
 });
 
-describe.concurrent('docs/auditor.md: the --aat and --allow-incomplete examples run as written', () => {
+describe('docs/auditor.md: the --aat and --allow-incomplete examples run as written', () => {
   const doc = readFileSync(join(REPO_ROOT, 'docs', 'auditor.md'), 'utf8');
   /** The `npm run -s atlog -- verify` commands of a section's sh blocks, with the exit status their comment names (default 0). */
   const commands = (heading: string): Array<[string, number]> => {
