@@ -15,10 +15,11 @@ export type CheckStatus = 'ok' | 'fail' | 'skip';
 export interface Check {
   /** Stable dotted name, e.g. `statement.signature`, `receipt[0].inclusion`, `receipt[0].timestamp[0]`. */
   name: string;
-  status: CheckStatus;
   /** True only for `status: 'ok'` (kept for readers of the earlier report shape). */
   ok: boolean;
   detail: string;
+  /** Last, so JSON readers of the earlier shape see `name`, `ok`, `detail` as before. */
+  status: CheckStatus;
 }
 
 export interface Failure {
@@ -41,17 +42,17 @@ export class ReportBuilder {
   failure: Failure | undefined;
 
   pass(name: string, detail: string): void {
-    this.checks.push({ name, status: 'ok', ok: true, detail });
+    this.checks.push({ name, ok: true, detail, status: 'ok' });
   }
 
   fail(name: string, code: AtlogErrorCode, detail: string): void {
-    this.checks.push({ name, status: 'fail', ok: false, detail: `${code}: ${detail}` });
+    this.checks.push({ name, ok: false, detail: `${code}: ${detail}`, status: 'fail' });
     this.failure ??= { code, detail: `${name}: ${detail}` };
   }
 
   /** A check that was not run; `detail` says why (and, where it matters, how to run it). */
   skip(name: string, detail: string): void {
-    this.checks.push({ name, status: 'skip', ok: false, detail });
+    this.checks.push({ name, ok: false, detail, status: 'skip' });
   }
 
   /**

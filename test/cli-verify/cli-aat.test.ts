@@ -5,7 +5,6 @@ import type { Case } from '../../test-vectors/lib/build.js';
 import { VECTORS_DIR } from '../../test-vectors/generate.js';
 import { cliArgs } from '../vectors/run-case.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
-import { REPO_ROOT } from '../helpers/vectors.js';
 import { atlogVerify, type VerifyRun } from '../helpers/verify-cli.js';
 
 /**
@@ -143,27 +142,5 @@ describe('atlog verify --aat: cannot evaluate (exit 2)', () => {
     const r = await atlog(['--aat', file('junk.json', '[{"record_id": 1}]'), '--json']);
     expect(r.status).toBe(1);
     expect(r.json!.failure!.code).toBe('ERR_AAT_CHAIN_INVALID_RECORD');
-  });
-});
-
-describe('docs/auditor.md: the --aat and --allow-incomplete examples run as written', () => {
-  const doc = readFileSync(join(REPO_ROOT, 'docs', 'auditor.md'), 'utf8');
-  /** The `npm run -s atlog -- verify` commands of a section's sh blocks, with the exit status their comment names (default 0). */
-  const commands = (heading: string): Array<[string, number]> => {
-    const start = doc.indexOf(heading);
-    const section = doc.slice(start, doc.indexOf('\n## ', start + 1));
-    const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.replace(/\\\n\s*/g, ''));
-    return blocks
-      .flatMap((b) => b.split('\n'))
-      .filter((l) => l.startsWith('npm run -s atlog -- verify'))
-      .map((l) => [l.replace(/\s+#.*$/, ''), Number(/#.*\bexit (\d)/.exec(l)?.[1] ?? 0)]);
-  };
-  const cases = [...commands('## 5. Verify an agent session'), ...commands('## 9. Verify a bare AAT chain')].filter(([c]) => /--aat|--allow-incomplete/.test(c));
-
-  it('finds them', () => expect(cases.length).toBeGreaterThanOrEqual(7));
-  it.each(cases)('%s', async (cmd, status) => {
-    const args = cmd.replace('npm run -s atlog -- verify ', '').split(/\s+/).map((a) => (a.startsWith('test-vectors/') ? join(REPO_ROOT, a) : a));
-    const r = await atlog(args);
-    expect(r.status, r.stdout + r.stderr).toBe(status);
   });
 });

@@ -25,8 +25,12 @@ describe('docs/auditor.md', () => {
       const out = r.stdout.slice(r.stdout.indexOf('=== auditor.md ==='), r.stdout.indexOf('=== stop ==='));
       // 1: the keys, with their kids
       expect(out).toMatch(/^2 keys written to service-keys\.cbor: [A-Za-z0-9_-]{43}, [A-Za-z0-9_-]{43}$/m);
-      // 2, 3 (CCF), 5, 6, 7 and the three live checks of 8 are VALID
-      expect(out.match(/^VALID$/gm)?.length).toBe(8);
+      // 2, 3 (CCF), 6, 7 and two live checks of 8 are VALID; sessions say their completeness (5, 8, 9)
+      expect(out.match(/^VALID$/gm)?.length).toBe(6);
+      expect(out.match(/^VALID \(session complete\)$/gm)?.length).toBe(4); // 5 and three in 9
+      expect(out.match(/^VALID \(session inconclusive: not proven complete\)$/gm)?.length).toBe(2); // 5 and the live session of 8
+      expect(out).toMatch(/^VALID \(session open: not proven complete\)$/m);
+      expect(out).toMatch(/^skip session\.record\[0\]\.signature: not checked: signed by /m);
       // 3 and 4 with --json: valid, and 4 shows each receipt's checked time
       expect(out.match(/^\{"valid":true,/gm)?.length).toBe(2);
       expect(out).toMatch(/"name":"receipt\[0\]\.timestamp\[0\]","ok":true,"detail":"genTime /);
@@ -36,7 +40,11 @@ describe('docs/auditor.md', () => {
       expect(out).toContain("exit 1: another TSA's root does not vouch for these tokens");
       expect(out).toMatch(/^\{"valid":false,.*"code":"ERR_AAT_CHAIN_EDITED"/m);
       expect(out).toMatch(/^NOT VALID: ERR_VERIFY_SPLIT_VIEW /m);
-      expect(out.match(/^exit 1$/gm)?.length).toBe(2);
+      expect(out).toMatch(/^NOT VALID: ERR_AAT_SESSION_INCONCLUSIVE /m);
+      expect(out).toMatch(/^\{"valid":false,.*"code":"ERR_AAT_RECORD_BAD_SIGNATURE"/m);
+      expect(out).toMatch(/^NOT VALID: ERR_AAT_SESSION_OPEN /m);
+      expect(out).toMatch(/^NOT VALID: ERR_AAT_CHAIN_INVALID_RECORD /m);
+      expect(out.match(/^exit 1$/gm)?.length).toBe(6);
       // 8: the live artefacts, timestamps checked
       expect(out).toMatch(/^TSA root certificate written to tsa-root\.pem$/m);
       expect(out).toMatch(/^ok +receipt\[0\]\.timestamp\[0\]: genTime /m);
