@@ -7,7 +7,7 @@ import { AlgorithmIdentifier, GeneralName, GeneralNames } from '@peculiar/asn1-x
 import * as asn1js from 'asn1js';
 import { EssCertIdV2, IssuerSerial, SigningCertificateV2, id_aa_signingCertificateV2 } from '../tsa/ess.js';
 import { digestAlgorithm, uintBytes, type ParsedTimestampRequest } from '../tsa/request.js';
-import { derElement, encode } from '../x509/asn1.js';
+import { derContents, derElement, encode } from '../x509/asn1.js';
 import { parseCertificate, type ParsedCertificate } from '../x509/certificate.js';
 
 /**
@@ -63,6 +63,7 @@ export class TokenIssuer {
   private readonly sha256Alg = encode(new AlgorithmIdentifier({ algorithm: id_sha256 }));
   private readonly signatureAlgorithm: Uint8Array;
   private readonly certificates: Uint8Array;
+  private readonly tsaField: Uint8Array;
 
   /** @throws AtlogError `ERR_TSA_MALFORMED` when the signer certificate does not parse. */
   constructor(private readonly signer: TokenSigner) {
@@ -79,11 +80,15 @@ export class TokenIssuer {
     this.signatureAlgorithm = encode(signer.signatureAlgorithm);
     // certificates [0] IMPLICIT CertificateSet: the TSA certificate exactly as issued.
     this.certificates = derElement(TAG.CTX0, signer.certDer);
+    // TSTInfo's tsa [0] EXPLICIT GeneralName: the directoryName of the certificate subject.
+    this.tsaField = derElement(TAG.CTX0, encode(new GeneralName({ directoryName: this.cert.asn.tbsCertificate.subject })));
   }
 
   /** Issue a DER TimeStampToken for an already validated request. */
   issue(req: ParsedTimestampRequest, opts: IssueOptions): Uint8Array {
-    const tstInfo = encode(
+    // asn1-tsp writes every field but tsa, which is the same in every token and the last one atlog writes, so its
+    // bytes (encoded once; mapping the Name costs more than the rest of the TSTInfo) end the SEQUENCE.
+    const withoutTsa = encode(
       new TSTInfo({
         version: 1,
         policy: opts.policy,
@@ -93,10 +98,9 @@ export class TokenIssuer {
         ...(opts.accuracySeconds !== undefined ? { accuracy: new Accuracy({ seconds: opts.accuracySeconds }) } : {}),
         // ordering FALSE is the DEFAULT and so left out; the nonce is echoed byte for byte.
         ...(req.nonce ? { nonce: buffer(req.nonce) } : {}),
-        // tsa [0] GeneralName: the directoryName of the certificate subject.
-        tsa: new GeneralName({ directoryName: this.cert.asn.tbsCertificate.subject }),
       }),
     );
+    const tstInfo = derElement(TAG.SEQUENCE, derContents(withoutTsa), this.tsaField);
     const messageDigest = encode(new Attribute({ attrType: id_messageDigest, attrValues: [buffer(encode(new MessageDigest(sha256(tstInfo))))] }));
     const attrs = derOrder([...this.fixedAttrs, messageDigest]);
     // RFC 5652 5.4: the signature is over the SET OF encoding; in the SignerInfo the same octets are tagged [0].

@@ -1,8 +1,8 @@
 import { ContentInfo, DigestAlgorithmIdentifiers, EncapsulatedContentInfo } from '@peculiar/asn1-cms';
-import { TSTInfo } from '@peculiar/asn1-tsp';
-import { AlgorithmIdentifier, type GeneralName } from '@peculiar/asn1-x509';
+import { MessageImprint } from '@peculiar/asn1-tsp';
+import { AlgorithmIdentifier, Name } from '@peculiar/asn1-x509';
 import { AtlogError } from '../errors.js';
-import { TAG, children, contents, decode, der, expectShape, isContext, isSequence, oidOf, parseDer, shape, type Node } from '../x509/asn1.js';
+import { TAG, children, contents, decode, der, expectShape, isContext, isSequence, isUniversal, oidOf, parseDer, shape, type Node } from '../x509/asn1.js';
 
 /**
  * A TimeStampToken (RFC 3161 section 2.4.2): a CMS ContentInfo holding SignedData (RFC 5652 section 5) over a
@@ -61,18 +61,18 @@ export function parseSignedData(token: Uint8Array | Node): SignedDataParts {
   // encapContentInfo, certificates [0] OPTIONAL, crls [1] OPTIONAL, signerInfos SET }. SignedData's parts are
   // mapped one by one so that the certificates (parseCertificate memoises them) are not mapped for every token.
   const [, wrapper] = children(expectShape(root, /^u6 c0$/, 'ContentInfo'));
-  const [sdNode] = children(expectShape(wrapper, /^u16$/, 'ContentInfo content'));
+  const [sdNode] = children(expectShape(wrapper, /^u16$/, 'ContentInfo content', 'c0'));
   const [version, digestAlgs, eci, ...rest] = children(expectShape(sdNode, /^u2 u17 u16( c0)?( c1)? u17$/, 'SignedData'));
   // RFC 5652 5.1: version 3 whenever eContentType is not id-data (a TSTInfo never is).
   if (contents(version!).length !== 1 || contents(version!)[0] !== 3) throw bad('SignedData version must be 3');
   const [, eContentWrapper] = children(expectShape(eci, /^u6 c0$/, 'EncapsulatedContentInfo'));
-  const [eContent] = children(expectShape(eContentWrapper, /^u4$/, 'eContent (a primitive OCTET STRING)'));
+  const [eContent] = children(expectShape(eContentWrapper, /^u4$/, 'eContent (a primitive OCTET STRING)', 'c0'));
   const encap = decode(eci!, EncapsulatedContentInfo, 'EncapsulatedContentInfo');
   const signerInfosNode = rest[rest.length - 1]!;
   if (children(signerInfosNode).length !== 1) throw bad(`expected exactly one SignerInfo, got ${children(signerInfosNode).length}`);
   const signerInfo = signerInfoParts(children(signerInfosNode)[0]!);
   // RFC 5652 5.1: digestAlgorithms lists the signer's digest algorithm.
-  const digestAlgorithms = decode(expectShape(digestAlgs, /^u16( u16)*$/, 'digestAlgorithms'), DigestAlgorithmIdentifiers, 'digestAlgorithms', TAG.SET);
+  const digestAlgorithms = decode(expectShape(digestAlgs, /^u16( u16)*$/, 'digestAlgorithms', 'u17'), DigestAlgorithmIdentifiers, 'digestAlgorithms', TAG.SET);
   if (!digestAlgorithms.some((a) => digestOid(a, 'digestAlgorithm') === signerInfo.digestAlgorithm)) {
     throw bad('digestAlgorithms does not list the signer digest algorithm');
   }
@@ -108,7 +108,7 @@ function signerInfoParts(node: Node): SignerInfoParts {
   const attrsNode = isContext(f[3], 0) ? f[3]! : undefined;
   if (!attrsNode) throw bad('SignerInfo without signed attributes (RFC 3161 requires them)');
   const signedAttrs = new Map<string, Uint8Array[]>();
-  for (const a of children(expectShape(attrsNode, /^u16( u16)*$/, 'signed attributes'))) {
+  for (const a of children(expectShape(attrsNode, /^u16( u16)*$/, 'signed attributes', 'c0'))) {
     const [type, values] = children(expectShape(a, /^u6 u17$/, 'Attribute'));
     const id = oidOf(type);
     // RFC 5652 5.3: each attribute type appears at most once among the signed attributes.
@@ -132,8 +132,8 @@ export interface TstInfo {
   readonly serialNumber: bigint;
   readonly genTime: Date;
   readonly nonce?: bigint;
-  /** The TSA's GeneralName, when present. */
-  readonly tsa?: GeneralName;
+  /** The TSA's name, when its GeneralName is a directoryName. */
+  readonly tsaName?: Name;
 }
 
 /**
@@ -150,7 +150,10 @@ function genTimeOf(node: Node): Date {
 }
 
 /**
- * Parse TSTInfo (RFC 3161 2.4.2).
+ * Parse TSTInfo (RFC 3161 2.4.2). It is read field by field against its layout, the structured fields with
+ * asn1-tsp's MessageImprint and asn1-x509's Name: asn1-tsp's TSTInfo class would map the tsa GeneralName (a
+ * CHOICE of nine) on every token, which costs more than all the rest, and the fields the verifier needs are
+ * few: the policy read exactly, the strict genTime, the integers and the TSA's directoryName.
  * @throws AtlogError `ERR_TSA_MALFORMED`
  */
 export function parseTstInfo(bytes: Uint8Array): TstInfo {
@@ -158,16 +161,21 @@ export function parseTstInfo(bytes: Uint8Array): TstInfo {
   // TSTInfo ::= SEQUENCE { version, policy, messageImprint, serialNumber, genTime GeneralizedTime,
   //   accuracy OPTIONAL, ordering BOOLEAN DEFAULT FALSE, nonce OPTIONAL, tsa [0] OPTIONAL, extensions [1] OPTIONAL }
   const f = children(expectShape(node, /^u2 u6 u16 u2 u24( u16)?( u1)?( u2)?( c0)?( c1)?$/, 'TSTInfo'));
-  expectShape(f[2], /^u16 u4$/, 'MessageImprint');
-  const t = decode(node, TSTInfo, 'TSTInfo');
-  if (t.version !== 1) throw bad('TSTInfo version must be 1');
+  const version = contents(f[0]!);
+  if (version.length !== 1 || version[0] !== 1) throw bad('TSTInfo version must be 1');
+  const imprint = decode(expectShape(f[2], /^u16 u4$/, 'MessageImprint'), MessageImprint, 'MessageImprint');
+  const rest = f.slice(5);
+  const nonce = rest.find((x) => isUniversal(x, TAG.INTEGER));
+  // tsa [0] EXPLICIT GeneralName; a directoryName is [4] EXPLICIT Name.
+  const general = rest.find((x) => isContext(x, 0));
+  const directoryName = general && children(expectShape(general, /^c\d+p?$/, 'tsa', 'c0')).find((g) => isContext(g, 4));
   return {
     policy: oidOf(f[1]), // exactly: policies under 2.25 have arcs beyond 2^53
-    hashAlgorithm: digestOid(t.messageImprint.hashAlgorithm, 'hashAlgorithm'),
-    hashedMessage: new Uint8Array(t.messageImprint.hashedMessage.buffer),
-    serialNumber: uintOf(t.serialNumber, 'serialNumber'),
+    hashAlgorithm: digestOid(imprint.hashAlgorithm, 'hashAlgorithm'),
+    hashedMessage: new Uint8Array(imprint.hashedMessage.buffer),
+    serialNumber: uintOf(contents(f[3]!), 'serialNumber'),
     genTime: genTimeOf(f[4]!),
-    ...(t.nonce !== undefined ? { nonce: uintOf(t.nonce, 'nonce') } : {}),
-    ...(t.tsa ? { tsa: t.tsa } : {}),
+    ...(nonce ? { nonce: uintOf(contents(nonce), 'nonce') } : {}),
+    ...(directoryName ? { tsaName: decode(children(expectShape(directoryName, /^u16$/, 'directoryName', 'c4'))[0]!, Name, 'directoryName') } : {}),
   };
 }

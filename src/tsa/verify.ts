@@ -170,13 +170,12 @@ async function verifyChecked(tokenNode: Node, opts: VerifyTokenOptions): Promise
   if (opts.now && tst.genTime.getTime() > opts.now.getTime() + 60_000) {
     throw fail('ERR_TSA_FUTURE_TIME', `genTime ${tst.genTime.toISOString()} is in the future`);
   }
-  const dirName = tst.tsa?.directoryName;
   return {
     genTime: tst.genTime,
     serialNumber: tst.serialNumber,
     policy: tst.policy,
     ...(tst.nonce !== undefined ? { nonce: tst.nonce } : {}),
-    ...(dirName ? { tsaName: nameToString(dirName) } : {}),
+    ...(tst.tsaName ? { tsaName: nameToString(tst.tsaName) } : {}),
     signerCertificate: signer.der.slice(), // a copy: the parsed certificate is memoised
   };
 }

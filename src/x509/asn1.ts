@@ -54,12 +54,15 @@ export function shape(node: Node): string {
 }
 
 /**
- * Require a node's layout (see {@link shape}).
- * @throws AtlogError `ERR_TSA_MALFORMED` when it differs.
+ * Require a constructed node's own tag (SEQUENCE unless `tag` names another, in {@link shape}'s notation: `'u17'`
+ * for a SET, `'c0'` for `[0]`, ...) and the tags of its elements (`layout`).
+ * @throws AtlogError `ERR_TSA_MALFORMED` when either differs.
  */
-export function expectShape(node: Node | undefined, layout: RegExp, what: string): Node {
-  if (!node || !node.idBlock.isConstructed || !layout.test(shape(node))) throw malformed(`${what} does not have its ASN.1 layout`);
-  return node;
+export function expectShape(node: Node | undefined, layout: RegExp, what: string, tag: `${'u' | 'c'}${number}` = 'u16'): Node {
+  const n = Number(tag.slice(1));
+  const own = !!node && node.idBlock.isConstructed && (tag[0] === 'u' ? isUniversal(node, n) : isContext(node, n));
+  if (!own || !layout.test(shape(node!))) throw malformed(`${what} does not have its ASN.1 layout`);
+  return node!;
 }
 
 /** True when `node` is the context-specific tag `[n]`. */
@@ -183,6 +186,12 @@ export function derElement(tag: number, ...contents: Uint8Array[]): Uint8Array {
     at += e.length;
   }
   return out;
+}
+
+/** The contents of one element that atlog encoded itself (the inverse of {@link derElement}). */
+export function derContents(element: Uint8Array): Uint8Array {
+  const first = element[1]!;
+  return element.subarray(first < 0x80 ? 2 : 2 + (first & 0x7f));
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { AtlogError } from '../errors.js';
 import { toHex } from '../util/bytes.js';
-import { TAG, children, contents, decode, der, isContext, parseAs, parseDer } from './asn1.js';
+import { TAG, children, contents, decode, der, expectShape, isContext, parseAs, parseDer } from './asn1.js';
 import { BoundedCache } from './cache.js';
 
 /**
@@ -57,10 +57,11 @@ export function parseCertificate(bytes: Uint8Array): ParsedCertificate {
 
 function parseUncached(bytes: Uint8Array): ParsedCertificate {
   const node = parseDer(bytes, 'Certificate');
+  const [tbsNode, , sigNode] = children(expectShape(node, /^u16 u16 u3$/, 'Certificate'));
+  // tbsCertificate: [0] version (absent for v1), serialNumber, signature, issuer, validity, subject, spki,
+  // [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions
+  const fields = children(expectShape(tbsNode, /^(c0 )?u2 u16 u16 u16 u16 u16( c1p)?( c2p)?( c3)?$/, 'TBSCertificate'));
   const asn = decode(node, Certificate, 'Certificate');
-  const [tbsNode, , sigNode] = children(node);
-  // tbsCertificate: [0] version (absent for v1), serialNumber, signature, issuer, validity, subject, spki, ...
-  const fields = children(tbsNode!);
   const at = isContext(fields[0], 0) ? 1 : 0;
   const [issuer, , subject, spki] = [fields[at + 2]!, fields[at + 3]!, fields[at + 4]!, fields[at + 5]!];
   if (contents(sigNode!)[0] !== 0) throw bad('signature BIT STRING has unused bits');

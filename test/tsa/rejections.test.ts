@@ -14,7 +14,7 @@ import { buildTimestampRequest } from '../../src/tsa/request.js';
 import { tokenFromResponse } from '../../src/tsa/response.js';
 import { parseSignedData } from '../../src/tsa/token.js';
 import { verifyTimestampResponse, verifyTimestampToken } from '../../src/tsa/verify.js';
-import { children, contents, isSequence, isUniversal, parseDer } from '../../src/x509/asn1.js';
+import { children, contents, der, isSequence, isUniversal, parseDer } from '../../src/x509/asn1.js';
 import { createOpensslTsa, startOpensslServer, type OpensslTsa, type RunningTsa } from './helpers/openssl.js';
 
 /** Every check of verifyTimestampToken fails with its own code; tokens come from openssl and from our TSA. */
@@ -196,6 +196,23 @@ describe('tampering', () => {
     const sd = children(children(root)[1]!)[0]!;
     const ect = contents(children(children(sd)[2]!)[0]!);
     expect(await code(verifyTimestampToken(flip(good.token, offsetIn(good.token, ect) + ect.length - 1, 0x01), { imprint, roots: [rsa.caDer] }))).toBe('ERR_TSA_CONTENT_TYPE');
+  });
+
+  it('tag and length edits that asn1js alone would read -> ERR_TSA_MALFORMED', async () => {
+    const root = parseDer(goodEc.token, 'token');
+    const wrapper = children(root)[1]!; // ContentInfo [0]
+    const signerInfo = children(children(children(wrapper)[0]!).at(-1)!)[0]!;
+    const digestAlgorithm = children(signerInfo)[2]!;
+    const at = (node: ReturnType<typeof parseDer>): number => offsetIn(goodEc.token, der(node));
+    const edits: Array<[string, number, number]> = [
+      ['[0] wrapper length shorter than its content', at(wrapper) + 2, 0x01], // a0 82 LL LL: high length octet
+      ['SignerInfo tagged SET', at(signerInfo), 0x01],
+      ['digestAlgorithm tagged [16] instead of SEQUENCE', at(digestAlgorithm), 0x80],
+      ['digestAlgorithm tagged [0], like the signed attributes after it', at(digestAlgorithm), 0x90],
+    ];
+    for (const [name, offset, mask] of edits) {
+      expect([name, await code(verifyTimestampToken(flip(goodEc.token, offset, mask), { imprint, roots: [goodEc.root] }))]).toEqual([name, 'ERR_TSA_MALFORMED']);
+    }
   });
 
   it('malformed tokens -> ERR_TSA_MALFORMED', async () => {
