@@ -9,9 +9,9 @@ import express from 'express';
 import { Anchorer, type AnchorStore } from '../src/service/anchoring.js';
 import { HttpTsaClient } from '../src/tsa/client.js';
 import { cttImprint } from '../src/tsa/ctt.js';
-import { EmbeddedTsa } from '../src/tsa/embedded.js';
+import { EmbeddedTsa } from '../src/tsa-server/embedded.js';
 import { buildTimestampRequest } from '../src/tsa/request.js';
-import { createTsaRouter } from '../src/tsa/router.js';
+import { createTsaRouter } from '../src/tsa-server/router.js';
 import { verifyTimestampToken } from '../src/tsa/verify.js';
 import { createOpensslTsa, startOpensslServer } from '../test/tsa/helpers/openssl.js';
 

@@ -9,8 +9,9 @@ import { openService } from '../src/http/open-service.js';
 import { startServer } from '../src/http/server.js';
 import { importCoseKey, isPrivateKey } from '../src/keys/index.js';
 import { buildStatement, receiptsOf } from '../src/statements/index.js';
-import { certToPem, createTsaCredentials } from '../src/tsa/index.js';
+import { createTsaCredentials } from '../src/tsa-server/credentials.js';
 import { toBase64 } from '../src/util/bytes.js';
+import { certificateToPem } from '../src/x509/pem.js';
 
 /**
  * `node --import tsx test-vectors/timestamped.ts [OUT_DIR]`: writes `timestamped/`, a Transparent Statement whose
@@ -54,11 +55,11 @@ export async function writeTimestamped(outDir: string): Promise<string[]> {
       }
       const ts = await client.transparentStatement(entryId!);
       for (const r of receiptsOf(ts)) if (!decodeSign1(r).unprotected.has(270)) throw new Error('a receipt has no RFC 3161 token');
-      const other = createTsaCredentials({ name: 'another TSA' });
+      const other = await createTsaCredentials({ name: 'another TSA' });
       const files: Array<[string, Uint8Array | string]> = [
         ['timestamped/statement.transparent.cose', ts],
         ['timestamped/tsa-root.pem', await client.tsaRoot()],
-        ['timestamped/other-tsa-root.pem', certToPem(other.rootDer)],
+        ['timestamped/other-tsa-root.pem', certificateToPem(other.rootDer)],
       ];
       for (const [rel, bytes] of files) {
         mkdirSync(dirname(join(outDir, rel)), { recursive: true });

@@ -1,17 +1,20 @@
+import { OctetString } from '@peculiar/asn1-schema';
+import { id_sha256 } from '@peculiar/asn1-rsa';
+import { MessageImprint, TimeStampReq } from '@peculiar/asn1-tsp';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { AtlogError } from '../errors.js';
 import { assertBytes } from '../util/bytes.js';
-import { TAG, bool, children, decodeOid, decodeUint, derNull, octets, oid, readOne, seq, uint, type Tlv } from './der.js';
-import { OID } from './oids.js';
+import { assertEncodableOid, children, decode, encode, expectShape, oidOf, parseDer } from '../x509/asn1.js';
+import { digestOid } from './token.js';
 
 /**
- * RFC 3161 section 2.4.1 TimeStampReq:
+ * RFC 3161 section 2.4.1 TimeStampReq, built and read with @peculiar/asn1-tsp:
  * ```
  * TimeStampReq ::= SEQUENCE { version INTEGER { v1(1) }, messageImprint MessageImprint,
  *   reqPolicy TSAPolicyId OPTIONAL, nonce INTEGER OPTIONAL, certReq BOOLEAN DEFAULT FALSE,
  *   extensions [0] IMPLICIT Extensions OPTIONAL }
- * MessageImprint ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier, hashedMessage OCTET STRING }
  * ```
- * atlog only asks for SHA-256 imprints (RFC 9921 3161-ctt over a tree head signature).
+ * atlog only asks for SHA-256 imprints (RFC 9921 3161-ctt over a tree head signature). Pure, browser-safe.
  */
 
 export interface TimestampRequest {
@@ -30,6 +33,20 @@ export function randomNonce(): bigint {
   return n === 0n ? 1n : n;
 }
 
+/** The contents octets of a non-negative DER INTEGER (a leading 0x00 when the high bit is set). */
+export function uintBytes(n: bigint): Uint8Array {
+  if (n < 0n) throw new AtlogError('ERR_INVALID_ARGUMENT', 'negative INTEGER');
+  const hex = n.toString(16);
+  const padded = hex.length % 2 ? `0${hex}` : hex;
+  const bytes = Uint8Array.from(padded.match(/../g)!, (h) => parseInt(h, 16));
+  return bytes[0]! & 0x80 ? Uint8Array.of(0, ...bytes) : bytes;
+}
+
+/** A digest AlgorithmIdentifier with NULL parameters, as openssl and RFC 3161 examples write it. */
+export function digestAlgorithm(oid: string): AlgorithmIdentifier {
+  return new AlgorithmIdentifier({ algorithm: oid, parameters: null });
+}
+
 /**
  * Build a DER TimeStampReq for a SHA-256 digest with certReq TRUE and a random 64-bit nonce.
  * @param imprint the 32-byte SHA-256 digest to be timestamped.
@@ -38,17 +55,14 @@ export function randomNonce(): bigint {
 export function buildTimestampRequest(imprint: Uint8Array, opts: { nonce?: bigint; policy?: string } = {}): TimestampRequest {
   assertBytes(imprint, 32, 'imprint');
   const nonce = opts.nonce ?? randomNonce();
-  if (opts.policy !== undefined && !/^\d+(\.\d+)+$/.test(opts.policy)) {
-    throw new AtlogError('ERR_INVALID_ARGUMENT', 'policy must be a dotted OID');
-  }
-  const der = seq(
-    uint(1n),
-    seq(seq(oid(OID.sha256), derNull()), octets(imprint)),
-    ...(opts.policy ? [oid(opts.policy)] : []),
-    uint(nonce),
-    bool(true),
-  );
-  return { der, nonce };
+  if (opts.policy !== undefined) assertEncodableOid(opts.policy, 'policy');
+  const req = new TimeStampReq({
+    messageImprint: new MessageImprint({ hashAlgorithm: digestAlgorithm(id_sha256), hashedMessage: new OctetString(imprint) }),
+    ...(opts.policy !== undefined ? { reqPolicy: opts.policy } : {}),
+    nonce: uintBytes(nonce).buffer as ArrayBuffer,
+    certReq: true,
+  });
+  return { der: encode(req), nonce };
 }
 
 /** A parsed TimeStampReq, as the embedded TSA sees it. */
@@ -56,7 +70,7 @@ export interface ParsedTimestampRequest {
   readonly hashAlgorithm: string;
   readonly hashedMessage: Uint8Array;
   readonly policy?: string;
-  /** The nonce INTEGER's content bytes, echoed unchanged into TSTInfo. */
+  /** The nonce INTEGER's contents octets, echoed unchanged into TSTInfo. */
   readonly nonce?: Uint8Array;
   readonly certReq: boolean;
   readonly hasExtensions: boolean;
@@ -68,47 +82,22 @@ export interface ParsedTimestampRequest {
  */
 export function parseTimestampRequest(der: Uint8Array): ParsedTimestampRequest {
   assertBytes(der, undefined, 'request');
-  const fields = children(readOne(der, TAG.SEQUENCE, 'TimeStampReq'));
-  let i = 0;
-  const next = (): Tlv | undefined => fields[i];
-  const version = fields[i++];
-  if (!version || decodeUint(version) !== 1n) throw new AtlogError('ERR_TSA_MALFORMED', 'TimeStampReq version must be 1');
-  const mi = fields[i++];
-  if (!mi || mi.tag !== TAG.SEQUENCE) throw new AtlogError('ERR_TSA_MALFORMED', 'missing messageImprint');
-  const { hashAlgorithm, hashedMessage } = parseMessageImprint(mi);
-  let policy: string | undefined;
-  let nonce: Uint8Array | undefined;
-  let certReq = false;
-  let hasExtensions = false;
-  if (next()?.tag === TAG.OID) policy = decodeOid(fields[i++]!);
-  if (next()?.tag === TAG.INTEGER) {
-    const n = fields[i++]!;
-    decodeUint(n); // RFC 3161 does not forbid negative nonces, but we only ever echo positive ones
-    nonce = n.value;
-  }
-  if (next()?.tag === TAG.BOOLEAN) {
-    const b = fields[i++]!;
-    if (b.value.length !== 1 || (b.value[0] !== 0 && b.value[0] !== 0xff)) throw new AtlogError('ERR_TSA_MALFORMED', 'bad BOOLEAN');
-    certReq = b.value[0] === 0xff;
-  }
-  if (next()?.tag === 0xa0) {
-    hasExtensions = true;
-    i++;
-  }
-  if (i !== fields.length) throw new AtlogError('ERR_TSA_MALFORMED', 'unexpected fields in TimeStampReq');
-  return { hashAlgorithm, hashedMessage, ...(policy ? { policy } : {}), ...(nonce ? { nonce } : {}), certReq, hasExtensions };
-}
-
-/**
- * Parse a MessageImprint; the AlgorithmIdentifier parameters must be absent or NULL.
- * @throws AtlogError `ERR_TSA_MALFORMED`
- */
-export function parseMessageImprint(mi: Tlv): { hashAlgorithm: string; hashedMessage: Uint8Array } {
-  const [alg, hashed, extra] = children(mi);
-  if (!alg || alg.tag !== TAG.SEQUENCE || !hashed || hashed.tag !== TAG.OCTET_STRING || extra) {
-    throw new AtlogError('ERR_TSA_MALFORMED', 'bad MessageImprint');
-  }
-  const [algOid, params, more] = children(alg);
-  if (!algOid || more || (params && params.tag !== TAG.NULL)) throw new AtlogError('ERR_TSA_MALFORMED', 'bad hashAlgorithm');
-  return { hashAlgorithm: decodeOid(algOid), hashedMessage: hashed.value };
+  const node = parseDer(der, 'TimeStampReq');
+  // { version, messageImprint { hashAlgorithm, hashedMessage }, reqPolicy OPTIONAL, nonce OPTIONAL,
+  //   certReq DEFAULT FALSE, extensions [0] OPTIONAL }
+  expectShape(children(expectShape(node, /^u2 u16( u6)?( u2)?( u1)?( c0)?$/, 'TimeStampReq'))[1], /^u16 u4$/, 'MessageImprint');
+  const req = decode(node, TimeStampReq, 'TimeStampReq');
+  if (req.version !== 1) throw new AtlogError('ERR_TSA_MALFORMED', 'TimeStampReq version must be 1');
+  const nonce = req.nonce && new Uint8Array(req.nonce);
+  // RFC 3161 does not forbid negative nonces, but we only ever echo positive ones
+  if (nonce && nonce[0]! & 0x80) throw new AtlogError('ERR_TSA_MALFORMED', 'negative nonce');
+  const policyNode = req.reqPolicy !== undefined ? children(node)[2] : undefined;
+  return {
+    hashAlgorithm: digestOid(req.messageImprint.hashAlgorithm, 'hashAlgorithm'),
+    hashedMessage: new Uint8Array(req.messageImprint.hashedMessage.buffer),
+    ...(policyNode ? { policy: oidOf(policyNode) } : {}),
+    ...(nonce ? { nonce } : {}),
+    certReq: req.certReq,
+    hasExtensions: req.extensions !== undefined,
+  };
 }

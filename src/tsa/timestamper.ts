@@ -1,7 +1,8 @@
 /**
  * What the sequencer needs from trusted time: one RFC 3161 token for one message imprint.
- * Implementations: the embedded TSA and the HTTP TSA client (src/tsa/). RFC 9921 `3161-ctt`: the imprint is
- * SHA-256 over the CBOR encoding of a tree head's `signature` field, bstr head included.
+ * Implementations: the embedded TSA (src/tsa-server/) and the HTTP TSA client (src/tsa/client.ts).
+ * RFC 9921 `3161-ctt`: the imprint is SHA-256 over the CBOR encoding of a tree head's `signature` field, bstr
+ * head included.
  */
 export interface Timestamper {
   /** A short name for logs and metrics, e.g. "embedded" or the TSA URL. */

@@ -1,6 +1,6 @@
 import { AtlogError } from '../errors.js';
 import { importPem, type PublicKey } from '../keys/index.js';
-import { parseCert } from '../tsa/cert.js';
+import { parseCertificate } from '../x509/certificate.js';
 import { fromBase64, toBase64 } from '../util/bytes.js';
 
 /**
@@ -34,7 +34,7 @@ export function ccfTrustStoreKeys(json: string | Uint8Array): PublicKey[] {
     const cert = (p as { serviceCertificate?: unknown }).serviceCertificate;
     if (typeof cert !== 'string') throw new AtlogError('ERR_VERIFY_TRUST_STORE', `parameters[${i}].serviceCertificate is not a string`);
     try {
-      keys.push(importPem(spkiPem(parseCert(fromBase64(cert)).spki)) as PublicKey);
+      keys.push(importPem(spkiPem(parseCertificate(fromBase64(cert)).spki)) as PublicKey);
     } catch (e) {
       throw new AtlogError('ERR_VERIFY_TRUST_STORE', `parameters[${i}].serviceCertificate is not a usable certificate`, { cause: e });
     }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/keys/index.js';
 import { issueInclusionReceipt, signTreeHead } from '../../src/receipts/index.js';
 import { cttImprint } from '../../src/tsa/ctt.js';
-import { EmbeddedTsa } from '../../src/tsa/embedded.js';
+import { EmbeddedTsa } from '../../src/tsa-server/embedded.js';
 
 /**
  * docs/trusted-time.md promises auditors a command that works: run its snippet verbatim against real receipts

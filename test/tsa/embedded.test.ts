@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,16 +7,20 @@ import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto/sha256.js';
-import { certToPem, createTsaCredentials } from '../../src/tsa/certs.js';
-import { parseCert } from '../../src/tsa/cert.js';
-import { EmbeddedTsa } from '../../src/tsa/embedded.js';
-import { createTimestampers } from '../../src/tsa/index.js';
-import { buildTimestampRequest } from '../../src/tsa/request.js';
+import { OctetString } from '@peculiar/asn1-schema';
+import { MessageImprint, TimeStampReq } from '@peculiar/asn1-tsp';
+import { Extension, Extensions } from '@peculiar/asn1-x509';
+import { createTsaCredentials } from '../../src/tsa-server/credentials.js';
+import { EmbeddedTsa } from '../../src/tsa-server/embedded.js';
+import { createTsaRouter } from '../../src/tsa-server/router.js';
+import { loadOrCreateCredentials, tsaPaths } from '../../src/tsa-server/store.js';
+import { createTimestampers } from '../../src/tsa-server/timestampers.js';
+import { buildTimestampRequest, digestAlgorithm } from '../../src/tsa/request.js';
 import { PKI_STATUS, parseTimestampResponse } from '../../src/tsa/response.js';
-import { createTsaRouter } from '../../src/tsa/router.js';
-import { loadOrCreateCredentials, tsaPaths } from '../../src/tsa/store.js';
 import { verifyTimestampToken } from '../../src/tsa/verify.js';
-import { TAG, children, oid, readOne, seq, derNull, octets, uint, bool } from '../../src/tsa/der.js';
+import { encode } from '../../src/x509/asn1.js';
+import { extKeyUsage, isCa, parseCertificate } from '../../src/x509/certificate.js';
+import { certificateToPem } from '../../src/x509/pem.js';
 
 /** The embedded TSA: its files, its reload, its HTTP face and its refusals. */
 
@@ -43,31 +48,48 @@ describe('store', () => {
     await expect(verifyTimestampToken(token, { imprint, roots: [readFileSync(p.rootPem, 'utf8')] })).resolves.toMatchObject({ policy: first.policy });
   });
 
-  it('the TSA certificate has a critical EKU of id-kp-timeStamping only, and chains to the root', () => {
-    const c = createTsaCredentials();
-    const tsa = parseCert(c.tsaDer);
-    const root = parseCert(c.rootDer);
-    const eku = tsa.extensions.get('2.5.29.37')!;
-    expect(eku.critical).toBe(true);
-    expect(children(readOne(eku.value, TAG.SEQUENCE)).length).toBe(1);
+  it('the TSA certificate has a critical EKU of id-kp-timeStamping only, and chains to the root', async () => {
+    const c = await createTsaCredentials();
+    const tsa = parseCertificate(c.tsaDer);
+    const root = parseCertificate(c.rootDer);
+    expect(extKeyUsage(tsa)).toEqual({ critical: true, purposes: ['1.3.6.1.5.5.7.3.8'] });
     expect(tsa.issuer).toEqual(root.subject);
+    expect([isCa(root), isCa(tsa)]).toEqual([true, false]);
+    expect(root.extensions.get('2.5.29.19')?.critical).toBe(true);
+  });
+
+  it('openssl reads the certificates as the profile says (spec/anchoring.md section 6)', async () => {
+    const c = await createTsaCredentials();
+    const f = join(dir, 'tsa-cert.pem');
+    writeFileSync(f, certificateToPem(c.tsaDer));
+    const text = execFileSync('openssl', ['x509', '-in', f, '-noout', '-text'], { encoding: 'utf8' });
+    expect(text).toMatch(/Extended Key Usage: critical\s+Time Stamping/);
+    expect(text).toMatch(/Basic Constraints: critical\s+CA:FALSE/);
+    expect(text).toMatch(/Key Usage: critical\s+Digital Signature/);
+    expect(text).toContain('Subject Key Identifier');
+    expect(text).toContain('Authority Key Identifier');
+    expect(text).toContain('ecdsa-with-SHA256');
+    writeFileSync(f, certificateToPem(c.rootDer));
+    const root = execFileSync('openssl', ['x509', '-in', f, '-noout', '-text'], { encoding: 'utf8' });
+    expect(root).toMatch(/Basic Constraints: critical\s+CA:TRUE, pathlen:0/);
+    expect(root).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign/);
   });
 
   it('renews a TSA certificate close to expiry from the kept root', async () => {
     const data = join(dir, 'store2');
     mkdirSync(join(data, 'tsa'), { recursive: true });
-    const old = createTsaCredentials({ notAfter: new Date(Date.now() + 24 * 3600_000) });
+    const old = await createTsaCredentials({ notAfter: new Date(Date.now() + 24 * 3600_000) });
     // write an almost-expired set by hand, in the documented layout
     const p = tsaPaths(data);
     const keyPem = (k: Uint8Array): string => `-----BEGIN PRIVATE KEY-----\n${Buffer.from(k).toString('base64')}\n-----END PRIVATE KEY-----\n`;
-    writeFileSync(p.rootPem, certToPem(old.rootDer));
+    writeFileSync(p.rootPem, certificateToPem(old.rootDer));
     writeFileSync(p.rootKey, keyPem(old.rootKeyPkcs8!));
-    writeFileSync(p.tsaPem, certToPem(old.tsaDer));
+    writeFileSync(p.tsaPem, certificateToPem(old.tsaDer));
     writeFileSync(p.tsaKey, keyPem(old.tsaKeyPkcs8));
     const r = await loadOrCreateCredentials(data);
     expect(r.renewed).toBe(true);
     expect(r.credentials.rootDer).toEqual(old.rootDer);
-    expect(parseCert(r.credentials.tsaDer).notAfter.getTime()).toBeGreaterThan(Date.now() + 365 * 24 * 3600_000);
+    expect(parseCertificate(r.credentials.tsaDer).notAfter.getTime()).toBeGreaterThan(Date.now() + 365 * 24 * 3600_000);
   });
 
   it('refuses a partial directory with ERR_TSA_STORE', async () => {
@@ -79,7 +101,10 @@ describe('store', () => {
 });
 
 describe('respond()', () => {
-  const tsa = new EmbeddedTsa(createTsaCredentials());
+  let tsa: EmbeddedTsa;
+  beforeAll(async () => {
+    tsa = new EmbeddedTsa(await createTsaCredentials());
+  });
   const status = (der: Uint8Array): number => parseTimestampResponse(tsa.respond(der)).status;
 
   it('grants a SHA-256 request and echoes the nonce', async () => {
@@ -89,15 +114,27 @@ describe('respond()', () => {
     await expect(verifyTimestampToken(resp.token!, { imprint, roots: [tsa.rootDer], nonce: req.nonce })).resolves.toMatchObject({ nonce: req.nonce });
   });
 
-  it('rejects garbage, unknown hash algorithms, wrong lengths, other policies and extensions', () => {
+  const request = (alg: string, digest: Uint8Array, more: Partial<TimeStampReq> = {}): Uint8Array =>
+    encode(new TimeStampReq({ messageImprint: new MessageImprint({ hashAlgorithm: digestAlgorithm(alg), hashedMessage: new OctetString(digest) }), ...more }));
+  const failInfo = (der: Uint8Array): string => {
+    const f = join(dir, `r-${Math.random().toString(36).slice(2)}.tsr`);
+    writeFileSync(f, tsa.respond(der));
+    return execFileSync('openssl', ['ts', '-reply', '-in', f, '-text'], { encoding: 'utf8' });
+  };
+
+  it('rejects garbage, unknown hash algorithms, wrong lengths, other policies and extensions, each with its failInfo', () => {
     expect(status(new TextEncoder().encode('garbage'))).toBe(PKI_STATUS.rejection);
-    const md5 = seq(uint(1n), seq(seq(oid('1.2.840.113549.2.5'), derNull()), octets(new Uint8Array(16))), bool(true));
+    expect(status(request('2.16.840.1.101.3.4.2.1', imprint, { certReq: true }))).toBe(PKI_STATUS.granted);
+    const md5 = request('1.2.840.113549.2.5', new Uint8Array(16), { certReq: true });
     expect(status(md5)).toBe(PKI_STATUS.rejection);
-    const short = seq(uint(1n), seq(seq(oid('2.16.840.1.101.3.4.2.1'), derNull()), octets(new Uint8Array(20))));
+    expect(failInfo(md5)).toContain('unrecognized or unsupported algorithm identifier');
+    const short = request('2.16.840.1.101.3.4.2.1', new Uint8Array(20));
     expect(status(short)).toBe(PKI_STATUS.rejection);
+    expect(failInfo(short)).toContain('the data submitted has the wrong format');
     expect(status(buildTimestampRequest(imprint, { policy: '1.2.3' }).der)).toBe(PKI_STATUS.rejection);
-    const ext = seq(uint(1n), seq(seq(oid('2.16.840.1.101.3.4.2.1'), derNull()), octets(imprint)), new Uint8Array([0xa0, 0x00]));
+    const ext = request('2.16.840.1.101.3.4.2.1', imprint, { extensions: new Extensions([new Extension({ extnID: '1.2.3.4', critical: false, extnValue: new OctetString(new Uint8Array(1)) })]) });
     expect(status(ext)).toBe(PKI_STATUS.rejection);
+    expect(failInfo(ext)).toContain('the requested extension is not supported by the TSA');
   });
 });
 
@@ -156,9 +193,9 @@ describe('createTimestampers', () => {
   it('URLs need --tsa-root; with it, one client per URL plus the roots in the file', async () => {
     await expect(createTimestampers({ tsa: 'http://127.0.0.1:1/tsr', dataDir: dir })).rejects.toMatchObject({ code: 'ERR_TSA_CONFIG' });
     const rootFile = join(dir, 'roots.pem');
-    const a = createTsaCredentials();
-    const b = createTsaCredentials();
-    writeFileSync(rootFile, certToPem(a.rootDer) + certToPem(b.rootDer));
+    const a = await createTsaCredentials();
+    const b = await createTsaCredentials();
+    writeFileSync(rootFile, certificateToPem(a.rootDer) + certificateToPem(b.rootDer));
     const r = await createTimestampers({ tsa: 'http://127.0.0.1:1/a, https://tsa.example/b,embedded', tsaRoots: [rootFile], dataDir: join(dir, 'ct3') });
     expect(r.timestampers.map((t) => t.name)).toEqual(['http://127.0.0.1:1/a', 'https://tsa.example/b', 'embedded']);
     expect(r.roots).toEqual([r.embedded!.rootDer, a.rootDer, b.rootDer]);

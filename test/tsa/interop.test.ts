@@ -9,8 +9,8 @@ import { sha256 } from '../../src/crypto/sha256.js';
 import { toHex } from '../../src/util/bytes.js';
 import { HttpTsaClient } from '../../src/tsa/client.js';
 import { cttImprint, verifyCttToken } from '../../src/tsa/ctt.js';
-import { EmbeddedTsa } from '../../src/tsa/embedded.js';
-import { createTsaRouter } from '../../src/tsa/router.js';
+import { EmbeddedTsa } from '../../src/tsa-server/embedded.js';
+import { createTsaRouter } from '../../src/tsa-server/router.js';
 import { verifyTimestampToken } from '../../src/tsa/verify.js';
 import { createOpensslTsa, opensslVerifyToken, startOpensslServer, type KeyAlg, type OpensslTsa, type RunningTsa } from './helpers/openssl.js';
 

@@ -5,15 +5,16 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto/sha256.js';
 import { isAtlogError } from '../../src/errors.js';
-import { createTsaCredentials, type CreateCredentialsOptions } from '../../src/tsa/certs.js';
-import { children, readOne } from '../../src/tsa/der.js';
-import { parseSignedData } from '../../src/tsa/cms.js';
-import { EmbeddedTsa } from '../../src/tsa/embedded.js';
-import { OID } from '../../src/tsa/oids.js';
+import { id_contentType, id_messageDigest } from '@peculiar/asn1-cms';
+import { createTsaCredentials, type CreateCredentialsOptions } from '../../src/tsa-server/credentials.js';
+import { EmbeddedTsa } from '../../src/tsa-server/embedded.js';
+import { HttpTsaClient } from '../../src/tsa/client.js';
+import { id_aa_signingCertificateV2 } from '../../src/tsa/ess.js';
 import { buildTimestampRequest } from '../../src/tsa/request.js';
 import { tokenFromResponse } from '../../src/tsa/response.js';
+import { parseSignedData } from '../../src/tsa/token.js';
 import { verifyTimestampResponse, verifyTimestampToken } from '../../src/tsa/verify.js';
-import { HttpTsaClient } from '../../src/tsa/client.js';
+import { children, contents, der, isSequence, isUniversal, parseDer } from '../../src/x509/asn1.js';
 import { createOpensslTsa, startOpensslServer, type OpensslTsa, type RunningTsa } from './helpers/openssl.js';
 
 /** Every check of verifyTimestampToken fails with its own code; tokens come from openssl and from our TSA. */
@@ -32,8 +33,8 @@ async function opensslToken(): Promise<{ token: Uint8Array; nonce: bigint; resp:
   return { token: tokenFromResponse(resp), nonce: req.nonce, resp };
 }
 
-function embeddedToken(opts: CreateCredentialsOptions & { at?: Date; certReq?: boolean } = {}): { token: Uint8Array; root: Uint8Array } {
-  const creds = createTsaCredentials(opts);
+async function embeddedToken(opts: CreateCredentialsOptions & { at?: Date; certReq?: boolean } = {}): Promise<{ token: Uint8Array; root: Uint8Array }> {
+  const creds = await createTsaCredentials(opts);
   const tsa = new EmbeddedTsa(creds, opts.at ? { clock: () => opts.at! } : {});
   const req = buildTimestampRequest(imprint);
   const der = new Uint8Array(req.der);
@@ -41,8 +42,11 @@ function embeddedToken(opts: CreateCredentialsOptions & { at?: Date; certReq?: b
   return { token: tokenFromResponse(tsa.respond(der)), root: creds.rootDer };
 }
 
-/** Offset of a subarray of `whole`. */
+/** Offset of a subarray of `whole` (the parse tree's byte slices are views of the bytes parsed). */
 const offsetIn = (whole: Uint8Array, part: Uint8Array): number => part.byteOffset - whole.byteOffset;
+
+/** The contents octets of one DER element, as a view of it. */
+const valueOf = (element: Uint8Array): Uint8Array => contents(parseDer(element, 'element'));
 
 function flip(token: Uint8Array, at: number, mask = 0x01): Uint8Array {
   const t = new Uint8Array(token);
@@ -65,7 +69,7 @@ beforeAll(async () => {
   rsa = createOpensslTsa(join(dir, 'rsa'), 'rsa');
   srv = await startOpensslServer(rsa.config);
   good = await opensslToken();
-  goodEc = embeddedToken();
+  goodEc = await embeddedToken();
 });
 
 afterAll(async () => {
@@ -102,7 +106,7 @@ describe('field checks', () => {
   });
 
   it('a rejection response -> ERR_TSA_STATUS', async () => {
-    const tsa = new EmbeddedTsa(createTsaCredentials());
+    const tsa = new EmbeddedTsa(await createTsaCredentials());
     const resp = tsa.respond(buildTimestampRequest(imprint, { policy: '1.2.3.4' }).der);
     expect(await code(verifyTimestampResponse(resp, { imprint, roots: [tsa.rootDer] }))).toBe('ERR_TSA_STATUS');
   });
@@ -119,23 +123,23 @@ describe('certificates', () => {
   });
 
   it('TSA certificate expired at genTime, or not yet valid -> ERR_TSA_CERT_EXPIRED', async () => {
-    const past = embeddedToken({ notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2021-01-01T00:00:00Z') });
+    const past = await embeddedToken({ notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2021-01-01T00:00:00Z') });
     expect(await code(verifyTimestampToken(past.token, { imprint, roots: [past.root] }))).toBe('ERR_TSA_CERT_EXPIRED');
-    const future = embeddedToken({ at: new Date(Date.now() + 11 * 365 * 24 * 3600_000) }); // beyond the 10-year TSA cert
+    const future = await embeddedToken({ at: new Date(Date.now() + 11 * 365 * 24 * 3600_000) }); // beyond the 10-year TSA cert
     expect(await code(verifyTimestampToken(future.token, { imprint, roots: [future.root] }))).toBe('ERR_TSA_CERT_EXPIRED');
-    const early = embeddedToken({ at: new Date('2001-01-01T00:00:00Z') });
+    const early = await embeddedToken({ at: new Date('2001-01-01T00:00:00Z') });
     expect(await code(verifyTimestampToken(early.token, { imprint, roots: [early.root] }))).toBe('ERR_TSA_CERT_EXPIRED');
   });
 
   it('TSA certificate without EKU, or with a non-critical one -> ERR_TSA_EKU', async () => {
     for (const eku of ['none', 'noncritical'] as const) {
-      const t = embeddedToken({ eku });
+      const t = await embeddedToken({ eku });
       expect(await code(verifyTimestampToken(t.token, { imprint, roots: [t.root] }))).toBe('ERR_TSA_EKU');
     }
   });
 
   it('token without certificates (certReq FALSE) -> ERR_TSA_SIGNER_NOT_FOUND', async () => {
-    const t = embeddedToken({ certReq: false });
+    const t = await embeddedToken({ certReq: false });
     expect(await code(verifyTimestampToken(t.token, { imprint, roots: [t.root] }))).toBe('ERR_TSA_SIGNER_NOT_FOUND');
   });
 });
@@ -143,30 +147,30 @@ describe('certificates', () => {
 describe('tampering', () => {
   it('a byte of the TSTInfo (serial number) -> ERR_TSA_MESSAGE_DIGEST', async () => {
     const sd = parseSignedData(good.token);
-    const serial = children(readOne(sd.eContent))[3]!;
-    const t = flip(good.token, offsetIn(good.token, serial.value));
+    const serial = contents(children(parseDer(sd.eContent, 'TSTInfo'))[3]!);
+    const t = flip(good.token, offsetIn(good.token, serial));
     expect(await code(verifyTimestampToken(t, { imprint, roots: [rsa.caDer] }))).toBe('ERR_TSA_MESSAGE_DIGEST');
   });
 
   it('the signed messageDigest value -> ERR_TSA_MESSAGE_DIGEST', async () => {
-    const md = parseSignedData(good.token).signerInfo.signedAttrs.get(OID.messageDigest)![0]!;
-    const t = flip(good.token, offsetIn(good.token, md.value));
+    const md = valueOf(parseSignedData(good.token).signerInfo.signedAttrs.get(id_messageDigest)![0]!);
+    const t = flip(good.token, offsetIn(good.token, md));
     expect(await code(verifyTimestampToken(t, { imprint, roots: [rsa.caDer] }))).toBe('ERR_TSA_MESSAGE_DIGEST');
   });
 
   it('the ESSCertIDv2 certHash or issuerSerial -> ERR_TSA_ESS_CERT_ID', async () => {
     const essCertId = (token: Uint8Array) => {
-      const v2 = parseSignedData(token).signerInfo.signedAttrs.get(OID.signingCertificateV2)![0]!;
-      return children(children(children(v2)[0]!)[0]!); // SigningCertificateV2.certs[0] fields
+      const v2 = parseSignedData(token).signerInfo.signedAttrs.get(id_aa_signingCertificateV2)![0]!;
+      return children(children(children(parseDer(v2, 'SigningCertificateV2'))[0]!)[0]!); // SigningCertificateV2.certs[0] fields
     };
     for (const { token, root } of [{ token: good.token, root: rsa.caDer }, goodEc]) {
-      const certHash = essCertId(token).find((f) => f.tag === 0x04)!;
-      const t = flip(token, offsetIn(token, certHash.value) + 3);
+      const certHash = contents(essCertId(token).find((f) => isUniversal(f, 4))!);
+      const t = flip(token, offsetIn(token, certHash) + 3);
       expect(await code(verifyTimestampToken(t, { imprint, roots: [root] }))).toBe('ERR_TSA_ESS_CERT_ID');
     }
-    const issuerSerial = essCertId(goodEc.token).find((f) => f.tag === 0x30)!;
-    const serial = children(issuerSerial)[1]!;
-    const t = flip(goodEc.token, offsetIn(goodEc.token, serial.value) + 2);
+    const issuerSerial = essCertId(goodEc.token).find(isSequence)!;
+    const serial = contents(children(issuerSerial)[1]!);
+    const t = flip(goodEc.token, offsetIn(goodEc.token, serial) + 2);
     expect(await code(verifyTimestampToken(t, { imprint, roots: [goodEc.root] }))).toBe('ERR_TSA_ESS_CERT_ID');
   });
 
@@ -179,18 +183,36 @@ describe('tampering', () => {
   });
 
   it('the signed contentType attribute -> ERR_TSA_CONTENT_TYPE', async () => {
-    const ct = parseSignedData(goodEc.token).signerInfo.signedAttrs.get(OID.contentType)![0]!;
-    const t = flip(goodEc.token, offsetIn(goodEc.token, ct.value) + ct.value.length - 1, 0x03);
+    const ct = valueOf(parseSignedData(goodEc.token).signerInfo.signedAttrs.get(id_contentType)![0]!);
+    const t = flip(goodEc.token, offsetIn(goodEc.token, ct) + ct.length - 1, 0x03);
     expect(await code(verifyTimestampToken(t, { imprint, roots: [goodEc.root] }))).toBe('ERR_TSA_CONTENT_TYPE');
   });
 
   it('content type or eContentType changed -> ERR_TSA_CONTENT_TYPE', async () => {
     // ContentInfo contentType: the last OID byte of id-signedData (…7.2) becomes …7.1 (id-data).
-    const ci = children(readOne(good.token))[0]!;
-    expect(await code(verifyTimestampToken(flip(good.token, offsetIn(good.token, ci.value) + ci.value.length - 1, 0x03), { imprint, roots: [rsa.caDer] }))).toBe('ERR_TSA_CONTENT_TYPE');
-    const sd = children(children(readOne(good.token))[1]!)[0]!;
-    const ect = children(children(sd)[2]!)[0]!;
-    expect(await code(verifyTimestampToken(flip(good.token, offsetIn(good.token, ect.value) + ect.value.length - 1, 0x01), { imprint, roots: [rsa.caDer] }))).toBe('ERR_TSA_CONTENT_TYPE');
+    const root = parseDer(good.token, 'token');
+    const ci = contents(children(root)[0]!);
+    expect(await code(verifyTimestampToken(flip(good.token, offsetIn(good.token, ci) + ci.length - 1, 0x03), { imprint, roots: [rsa.caDer] }))).toBe('ERR_TSA_CONTENT_TYPE');
+    const sd = children(children(root)[1]!)[0]!;
+    const ect = contents(children(children(sd)[2]!)[0]!);
+    expect(await code(verifyTimestampToken(flip(good.token, offsetIn(good.token, ect) + ect.length - 1, 0x01), { imprint, roots: [rsa.caDer] }))).toBe('ERR_TSA_CONTENT_TYPE');
+  });
+
+  it('tag and length edits that asn1js alone would read -> ERR_TSA_MALFORMED', async () => {
+    const root = parseDer(goodEc.token, 'token');
+    const wrapper = children(root)[1]!; // ContentInfo [0]
+    const signerInfo = children(children(children(wrapper)[0]!).at(-1)!)[0]!;
+    const digestAlgorithm = children(signerInfo)[2]!;
+    const at = (node: ReturnType<typeof parseDer>): number => offsetIn(goodEc.token, der(node));
+    const edits: Array<[string, number, number]> = [
+      ['[0] wrapper length shorter than its content', at(wrapper) + 2, 0x01], // a0 82 LL LL: high length octet
+      ['SignerInfo tagged SET', at(signerInfo), 0x01],
+      ['digestAlgorithm tagged [16] instead of SEQUENCE', at(digestAlgorithm), 0x80],
+      ['digestAlgorithm tagged [0], like the signed attributes after it', at(digestAlgorithm), 0x90],
+    ];
+    for (const [name, offset, mask] of edits) {
+      expect([name, await code(verifyTimestampToken(flip(goodEc.token, offset, mask), { imprint, roots: [goodEc.root] }))]).toEqual([name, 'ERR_TSA_MALFORMED']);
+    }
   });
 
   it('malformed tokens -> ERR_TSA_MALFORMED', async () => {

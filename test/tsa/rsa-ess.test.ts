@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/crypto/sha256.js';
 import { toHex } from '../../src/util/bytes.js';
-import { parseSignedData } from '../../src/tsa/cms.js';
-import { derNull, oid, seq, tlv, uint } from '../../src/tsa/der.js';
+import { RsaSaPssParams, id_mgf1, id_RSASSA_PSS, id_sha1, id_sha256, id_sha256WithRSAEncryption } from '@peculiar/asn1-rsa';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { issueToken, type TokenSigner } from '../../src/tsa-server/issue.js';
 import { HttpTsaClient } from '../../src/tsa/client.js';
-import { issueToken, type TokenSigner } from '../../src/tsa/issue.js';
-import { OID } from '../../src/tsa/oids.js';
-import { buildTimestampRequest, parseTimestampRequest } from '../../src/tsa/request.js';
+import { id_aa_signingCertificate, id_aa_signingCertificateV2 } from '../../src/tsa/ess.js';
+import { buildTimestampRequest, digestAlgorithm, parseTimestampRequest } from '../../src/tsa/request.js';
+import { parseSignedData } from '../../src/tsa/token.js';
 import { verifyTimestampToken } from '../../src/tsa/verify.js';
+import { encode } from '../../src/x509/asn1.js';
 import { createOpensslTsa, opensslVerifyToken, startOpensslServer, type OpensslTsa } from './helpers/openssl.js';
 
 /**
@@ -31,21 +33,19 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** RFC 4055 section 3.1 RSASSA-PSS-params: SHA-256, MGF1 with SHA-256, salt length 32. */
-const PSS_ALG = seq(
-  oid(OID.rsaPss),
-  seq(
-    tlv(0xa0, seq(oid(OID.sha256), derNull())),
-    tlv(0xa1, seq(oid(OID.mgf1), seq(oid(OID.sha256), derNull()))),
-    tlv(0xa2, uint(32n)),
-  ),
-);
+/** RFC 4055 section 3.1 RSASSA-PSS-params with the given message and MGF1 hashes, salt length 32. */
+const pssAlg = (hash: string, mgfHash: string): AlgorithmIdentifier =>
+  new AlgorithmIdentifier({
+    algorithm: id_RSASSA_PSS,
+    parameters: encode(new RsaSaPssParams({ hashAlgorithm: digestAlgorithm(hash), maskGenAlgorithm: new AlgorithmIdentifier({ algorithm: id_mgf1, parameters: encode(digestAlgorithm(mgfHash)).buffer as ArrayBuffer }), saltLength: 32 })).buffer as ArrayBuffer,
+  });
+const PSS_ALG = pssAlg(id_sha256, id_sha256);
 
 function rsaSigner(pss: boolean): TokenSigner {
   const key = createPrivateKey(readFileSync(join(rsa.dir, 'tsa.key')));
   return {
     certDer: rsa.tsaDer,
-    signatureAlgorithm: pss ? PSS_ALG : seq(oid(OID.sha256WithRsa), derNull()),
+    signatureAlgorithm: pss ? PSS_ALG : new AlgorithmIdentifier({ algorithm: id_sha256WithRSAEncryption, parameters: null }),
     sign: (data) =>
       new Uint8Array(sign('sha256', data, pss ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : key)),
   };
@@ -80,7 +80,7 @@ describe('RSA tokens from our token builder', () => {
   });
 
   it('PSS with an MGF1 hash other than the message hash -> ERR_TSA_UNSUPPORTED_ALGORITHM', async () => {
-    const odd = seq(oid(OID.rsaPss), seq(tlv(0xa0, seq(oid(OID.sha256))), tlv(0xa1, seq(oid(OID.mgf1), seq(oid(OID.sha1)))), tlv(0xa2, uint(32n))));
+    const odd = pssAlg(id_sha256, id_sha1);
     const token = issueToken(parseTimestampRequest(buildTimestampRequest(imprint).der), { ...rsaSigner(true), signatureAlgorithm: odd }, { genTime: new Date(), serialNumber: 1n, policy: '1.2.3' });
     await expect(verifyTimestampToken(token, { imprint, roots: [rsa.caPem] })).rejects.toMatchObject({ code: 'ERR_TSA_UNSUPPORTED_ALGORITHM' });
   });
@@ -93,12 +93,12 @@ describe('openssl tokens with ESSCertID v1 (SHA-1)', () => {
     try {
       const token = await new HttpTsaClient(srv.url, { roots: [fx.caPem], retries: 0 }).timestamp(imprint);
       const attrs = parseSignedData(token).signerInfo.signedAttrs;
-      expect(attrs.has(OID.signingCertificate)).toBe(true);
-      expect(attrs.has(OID.signingCertificateV2)).toBe(false);
+      expect(attrs.has(id_aa_signingCertificate)).toBe(true);
+      expect(attrs.has(id_aa_signingCertificateV2)).toBe(false);
       await expect(verifyTimestampToken(token, { imprint, roots: [fx.caPem] })).resolves.toMatchObject({ policy: fx.policy });
-      const v1 = attrs.get(OID.signingCertificate)![0]!;
+      const v1 = attrs.get(id_aa_signingCertificate)![0]!;
       const bad = new Uint8Array(token);
-      bad[v1.bytes.byteOffset - token.byteOffset + 10]! ^= 0x01; // inside the 20-byte SHA-1 certHash
+      bad[v1.byteOffset - token.byteOffset + 10]! ^= 0x01; // inside the 20-byte SHA-1 certHash
       await expect(verifyTimestampToken(bad, { imprint, roots: [fx.caPem] })).rejects.toMatchObject({ code: 'ERR_TSA_ESS_CERT_ID' });
     } finally {
       await srv.kill();

@@ -6,7 +6,7 @@ import { generateKey } from '../../src/keys/index.js';
 import { issueInclusionReceipt, signTreeHead, type SignedTreeHead } from '../../src/receipts/index.js';
 import { buildStatement, entryHash, registrationEntry, toTransparentStatement } from '../../src/statements/index.js';
 import { cttImprint } from '../../src/tsa/ctt.js';
-import { EmbeddedTsa } from '../../src/tsa/embedded.js';
+import { EmbeddedTsa } from '../../src/tsa-server/embedded.js';
 import { ReportBuilder, verifyTransparentStatement } from '../../src/verify/index.js';
 import { MemoryTree } from '../../test-vectors/tree.js';
 

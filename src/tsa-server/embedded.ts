@@ -1,17 +1,21 @@
 import { createPrivateKey, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { id_ecdsaWithSHA256 } from '@peculiar/asn1-ecc';
+import { id_sha256, id_sha384, id_sha512 } from '@peculiar/asn1-rsa';
+import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { AtlogError } from '../errors.js';
-import { parseCert } from './cert.js';
-import { certToPem, type TsaCredentials } from './certs.js';
-import { ECDSA_SHA256_ALG, issueToken } from './issue.js';
-import { OID } from './oids.js';
-import { buildTimestampRequest, parseTimestampRequest } from './request.js';
-import { FAIL_INFO, encodeGrantedResponse, encodeRejection } from './response.js';
+import { buildTimestampRequest, parseTimestampRequest } from '../tsa/request.js';
+import { FAIL_INFO, encodeGrantedResponse, encodeRejection } from '../tsa/response.js';
+import type { Timestamper } from '../tsa/timestamper.js';
+import { verifyTimestampResponse } from '../tsa/verify.js';
+import { assertEncodableOid } from '../x509/asn1.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { certificateToPem } from '../x509/pem.js';
+import type { TsaCredentials } from './credentials.js';
+import { TokenIssuer } from './issue.js';
 import { loadOrCreateCredentials } from './store.js';
-import type { Timestamper } from './timestamper.js';
-import { verifyTimestampResponse } from './verify.js';
 
 /**
- * An RFC 3161 TSA inside the atlog process (node-only: node:crypto signs). It implements `Timestamper` for the
+ * An RFC 3161 TSA inside the atlog process (Node-only: node:crypto signs). It implements `Timestamper` for the
  * sequencer and `respond(req) -> resp` for HTTP (createTsaRouter), so other tools can use it as a TSA too.
  */
 
@@ -28,23 +32,28 @@ export interface EmbeddedTsaOptions {
 export const DEFAULT_TSA_POLICY = '2.25.266609495170829544916465184776999607126';
 
 /** Imprint lengths by hash OID that the embedded TSA accepts (RFC 3161 2.4.1: the length must match). */
-const ACCEPTED_HASHES: Record<string, number> = { [OID.sha256]: 32, [OID.sha384]: 48, [OID.sha512]: 64 };
+const ACCEPTED_HASHES: Record<string, number> = { [id_sha256]: 32, [id_sha384]: 48, [id_sha512]: 64 };
+
+/** ecdsa-with-SHA256 without parameters (RFC 5758 3.2): how the embedded TSA signs. */
+const ECDSA_SHA256 = new AlgorithmIdentifier({ algorithm: id_ecdsaWithSHA256 });
 
 export class EmbeddedTsa implements Timestamper {
   readonly name = 'embedded';
   readonly policy: string;
-  private readonly key: KeyObject;
+  private readonly issuer: TokenIssuer;
   private readonly clock: () => Date;
   private readonly accuracySeconds: number;
 
   /**
-   * @throws AtlogError `ERR_TSA_MALFORMED` when the credentials do not parse.
+   * @throws AtlogError `ERR_TSA_MALFORMED` when the credentials do not parse; `ERR_INVALID_ARGUMENT` for a policy
+   *   that is not a dotted OID atlog can encode.
    */
   constructor(readonly credentials: TsaCredentials, opts: EmbeddedTsaOptions = {}) {
-    parseCert(credentials.tsaDer);
-    parseCert(credentials.rootDer);
-    this.key = createPrivateKey({ key: Buffer.from(credentials.tsaKeyPkcs8), format: 'der', type: 'pkcs8' });
+    parseCertificate(credentials.rootDer);
+    const key: KeyObject = createPrivateKey({ key: Buffer.from(credentials.tsaKeyPkcs8), format: 'der', type: 'pkcs8' });
+    this.issuer = new TokenIssuer({ certDer: credentials.tsaDer, signatureAlgorithm: ECDSA_SHA256, sign: (data) => new Uint8Array(nodeSign('sha256', data, key)) });
     this.policy = opts.policy ?? DEFAULT_TSA_POLICY;
+    assertEncodableOid(this.policy, 'policy');
     this.clock = opts.clock ?? (() => new Date());
     this.accuracySeconds = opts.accuracySeconds ?? 1;
   }
@@ -65,7 +74,7 @@ export class EmbeddedTsa implements Timestamper {
 
   /** The root CA certificate as PEM, as served at `GET /tsa/root.pem`. */
   get rootPem(): string {
-    return certToPem(this.credentials.rootDer);
+    return certificateToPem(this.credentials.rootDer);
   }
 
   /**
@@ -85,11 +94,7 @@ export class EmbeddedTsa implements Timestamper {
     if (req.hashedMessage.length !== len) return { resp: encodeRejection(FAIL_INFO.badDataFormat, 'imprint length does not match its hash algorithm'), ok: false, malformed: false };
     if (req.policy !== undefined && req.policy !== this.policy) return { resp: encodeRejection(FAIL_INFO.unacceptedPolicy, 'policy not supported'), ok: false, malformed: false };
     if (req.hasExtensions) return { resp: encodeRejection(FAIL_INFO.unacceptedExtension, 'extensions not supported'), ok: false, malformed: false };
-    const token = issueToken(
-      req,
-      { certDer: this.credentials.tsaDer, signatureAlgorithm: ECDSA_SHA256_ALG, sign: (data) => new Uint8Array(nodeSign('sha256', data, this.key)) },
-      { genTime: this.clock(), serialNumber: randomSerial(), policy: this.policy, accuracySeconds: this.accuracySeconds },
-    );
+    const token = this.issuer.issue(req, { genTime: this.clock(), serialNumber: randomSerial(), policy: this.policy, accuracySeconds: this.accuracySeconds });
     return { resp: encodeGrantedResponse(token), ok: true, malformed: false };
   }
 

@@ -1,9 +1,10 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromBase64 } from '../util/bytes.js';
 import { AtlogError } from '../errors.js';
-import { parseCert } from './cert.js';
-import { certToPem, createTsaCredentials, type TsaCredentials } from './certs.js';
+import { fromBase64, toBase64 } from '../util/bytes.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { certificateToPem } from '../x509/pem.js';
+import { createTsaCredentials, type TsaCredentials } from './credentials.js';
 
 /**
  * Node-only persistence of the embedded TSA's keys and certificates under `<dataDir>/tsa/`:
@@ -14,7 +15,7 @@ import { certToPem, createTsaCredentials, type TsaCredentials } from './certs.js
 const RENEW_BEFORE_MS = 30 * 24 * 3600_000;
 
 function keyToPem(pkcs8: Uint8Array): string {
-  const b64 = Buffer.from(pkcs8).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = toBase64(pkcs8).replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
   return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
 }
 
@@ -52,8 +53,8 @@ async function save(dataDir: string, c: TsaCredentials): Promise<void> {
   await mkdir(p.dir, { recursive: true, mode: 0o700 });
   if (c.rootKeyPkcs8) await writeAtomic(p.rootKey, keyToPem(c.rootKeyPkcs8), 0o600);
   await writeAtomic(p.tsaKey, keyToPem(c.tsaKeyPkcs8), 0o600);
-  await writeAtomic(p.tsaPem, certToPem(c.tsaDer), 0o644);
-  await writeAtomic(p.rootPem, certToPem(c.rootDer), 0o644);
+  await writeAtomic(p.tsaPem, certificateToPem(c.tsaDer), 0o644);
+  await writeAtomic(p.rootPem, certificateToPem(c.rootDer), 0o644);
 }
 
 /**
@@ -65,7 +66,7 @@ export async function loadOrCreateCredentials(dataDir: string, now: Date = new D
   const p = tsaPaths(dataDir);
   const [rootPem, rootKey, tsaPem, tsaKey] = await Promise.all([p.rootPem, p.rootKey, p.tsaPem, p.tsaKey].map(readIfExists));
   if (rootPem === undefined && tsaPem === undefined && tsaKey === undefined) {
-    const credentials = createTsaCredentials();
+    const credentials = await createTsaCredentials();
     await save(dataDir, credentials);
     return { credentials, created: true, renewed: false };
   }
@@ -78,9 +79,9 @@ export async function loadOrCreateCredentials(dataDir: string, now: Date = new D
     tsaDer: pemBody(tsaPem, 'CERTIFICATE', p.tsaPem),
     tsaKeyPkcs8: pemBody(tsaKey, 'PRIVATE KEY', p.tsaKey),
   };
-  const tsaCert = parseCert(credentials.tsaDer);
+  const tsaCert = parseCertificate(credentials.tsaDer);
   if (tsaCert.notAfter.getTime() - now.getTime() < RENEW_BEFORE_MS && credentials.rootKeyPkcs8) {
-    credentials = createTsaCredentials({ root: { der: credentials.rootDer, keyPkcs8: credentials.rootKeyPkcs8 } });
+    credentials = await createTsaCredentials({ root: { der: credentials.rootDer, keyPkcs8: credentials.rootKeyPkcs8 } });
     await save(dataDir, credentials);
     return { credentials, created: false, renewed: true };
   }

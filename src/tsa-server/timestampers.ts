@@ -1,25 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { AtlogError } from '../errors.js';
-import { normalizeRoots } from './cert.js';
-import { HttpTsaClient } from './client.js';
+import { HttpTsaClient } from '../tsa/client.js';
+import type { Timestamper } from '../tsa/timestamper.js';
+import { normalizeRoots } from '../x509/pem.js';
 import { EmbeddedTsa } from './embedded.js';
-import type { Timestamper } from './timestamper.js';
 
 /**
- * Trusted time for atlog (node-only entry point). The offline verifier must import the pure modules directly
- * (`tsa/verify.js`, `tsa/ctt.js`), never this file, which pulls in node:fs and express.
+ * The service's trusted time from its configuration (`--tsa`, `--tsa-root`; Node-only: it reads root files and
+ * opens the embedded TSA's directory): one Timestamper per TSA, and every root a verifier of this service pins.
  */
-
-export type { Timestamper } from './timestamper.js';
-export { verifyTimestampToken, verifyTimestampResponse, type VerifyTokenOptions, type VerifiedTimestamp } from './verify.js';
-export { cttImprint, verifyCttToken, bstrHead, CTT_LABEL } from './ctt.js';
-export { buildTimestampRequest, parseTimestampRequest, type TimestampRequest, type ParsedTimestampRequest } from './request.js';
-export { parseTimestampResponse, tokenFromResponse, PKI_STATUS } from './response.js';
-export { HttpTsaClient, type HttpTsaClientOptions } from './client.js';
-export { EmbeddedTsa, DEFAULT_TSA_POLICY, type EmbeddedTsaOptions } from './embedded.js';
-export { createTsaRouter } from './router.js';
-export { createTsaCredentials, certToPem, type TsaCredentials } from './certs.js';
-export { tsaPaths } from './store.js';
 
 /** The logger createTimestampers reports the embedded TSA with (pino's shape, narrowed). */
 export interface TimestampersLogger {
