@@ -43,13 +43,19 @@ export class EmbeddedTsa implements Timestamper {
   private readonly issuer: TokenIssuer;
   private readonly clock: () => Date;
   private readonly accuracySeconds: number;
+  /** Validity windows (ms) of the TSA certificate and its root: a token's genTime must fall inside both. */
+  private readonly validity: ReadonlyArray<{ notBefore: number; notAfter: number }>;
+  /** Set once a token of this instance has passed the full verifier (the start-up self-test). */
+  private selfTested = false;
 
   /**
    * @throws AtlogError `ERR_TSA_MALFORMED` when the credentials do not parse; `ERR_INVALID_ARGUMENT` for a policy
    *   that is not a dotted OID atlog can encode.
    */
   constructor(readonly credentials: TsaCredentials, opts: EmbeddedTsaOptions = {}) {
-    parseCertificate(credentials.rootDer);
+    const root = parseCertificate(credentials.rootDer);
+    const leaf = parseCertificate(credentials.tsaDer);
+    this.validity = [root, leaf].map((c) => ({ notBefore: c.notBefore.getTime(), notAfter: c.notAfter.getTime() }));
     const key: KeyObject = createPrivateKey({ key: Buffer.from(credentials.tsaKeyPkcs8), format: 'der', type: 'pkcs8' });
     this.issuer = new TokenIssuer({ certDer: credentials.tsaDer, signatureAlgorithm: ECDSA_SHA256, sign: (data) => new Uint8Array(nodeSign('sha256', data, key)) });
     this.policy = opts.policy ?? DEFAULT_TSA_POLICY;
@@ -83,19 +89,25 @@ export class EmbeddedTsa implements Timestamper {
    * @returns `{ resp, ok }`; `ok` is false when the request was refused (`malformed` when it did not parse).
    */
   handle(reqDer: Uint8Array): { resp: Uint8Array; ok: boolean; malformed: boolean } {
+    const r = this.decide(reqDer);
+    return 'token' in r ? { resp: encodeGrantedResponse(r.token), ok: true, malformed: false } : { resp: r.rejection, ok: false, malformed: r.malformed };
+  }
+
+  /** The TimeStampToken for a request, or the rejection response (RFC 3161 2.4.2) with its PKIFailureInfo. */
+  private decide(reqDer: Uint8Array): { token: Uint8Array } | { rejection: Uint8Array; malformed: boolean } {
     let req;
     try {
       req = parseTimestampRequest(reqDer);
     } catch {
-      return { resp: encodeRejection(FAIL_INFO.badDataFormat, 'request is not a DER TimeStampReq'), ok: false, malformed: true };
+      return { rejection: encodeRejection(FAIL_INFO.badDataFormat, 'request is not a DER TimeStampReq'), malformed: true };
     }
+    const refuse = (bit: number, why: string): { rejection: Uint8Array; malformed: boolean } => ({ rejection: encodeRejection(bit, why), malformed: false });
     const len = ACCEPTED_HASHES[req.hashAlgorithm];
-    if (len === undefined) return { resp: encodeRejection(FAIL_INFO.badAlg, 'hash algorithm not accepted'), ok: false, malformed: false };
-    if (req.hashedMessage.length !== len) return { resp: encodeRejection(FAIL_INFO.badDataFormat, 'imprint length does not match its hash algorithm'), ok: false, malformed: false };
-    if (req.policy !== undefined && req.policy !== this.policy) return { resp: encodeRejection(FAIL_INFO.unacceptedPolicy, 'policy not supported'), ok: false, malformed: false };
-    if (req.hasExtensions) return { resp: encodeRejection(FAIL_INFO.unacceptedExtension, 'extensions not supported'), ok: false, malformed: false };
-    const token = this.issuer.issue(req, { genTime: this.clock(), serialNumber: randomSerial(), policy: this.policy, accuracySeconds: this.accuracySeconds });
-    return { resp: encodeGrantedResponse(token), ok: true, malformed: false };
+    if (len === undefined) return refuse(FAIL_INFO.badAlg, 'hash algorithm not accepted');
+    if (req.hashedMessage.length !== len) return refuse(FAIL_INFO.badDataFormat, 'imprint length does not match its hash algorithm');
+    if (req.policy !== undefined && req.policy !== this.policy) return refuse(FAIL_INFO.unacceptedPolicy, 'policy not supported');
+    if (req.hasExtensions) return refuse(FAIL_INFO.unacceptedExtension, 'extensions not supported');
+    return { token: this.issuer.issue(req, { genTime: this.clock(), serialNumber: randomSerial(), policy: this.policy, accuracySeconds: this.accuracySeconds }) };
   }
 
   /** Answer a DER TimeStampReq with a DER TimeStampResp (granted or rejection). */
@@ -104,15 +116,28 @@ export class EmbeddedTsa implements Timestamper {
   }
 
   /**
-   * Timestamper: issue a token for a 32-byte SHA-256 imprint and check it against this TSA's own root before
-   * returning it, so a broken key or clock fails here rather than in an auditor's hands.
-   * @throws AtlogError `ERR_INVALID_ARGUMENT` for a bad imprint; `ERR_TSA_*` if the token does not verify.
+   * Timestamper: issue a token for a 32-byte SHA-256 imprint. The first token of this instance goes through the
+   * full verifier against this TSA's own root (a self-test: a broken key, certificate or encoder fails here, not in
+   * an auditor's hands). Later tokens come from the same key, certificate and code, so only what can change
+   * between them is checked: the clock must lie inside both certificates' validity (an expired TSA certificate
+   * makes tokens no auditor accepts). Full verification per token cost about 3x the issuing (docs/benchmarks.md).
+   * @throws AtlogError `ERR_INVALID_ARGUMENT` for a bad imprint; `ERR_TSA_CERT_EXPIRED` when the clock is outside
+   *   a certificate's validity; `ERR_TSA_*` if the self-test token does not verify.
    */
   async timestamp(imprint: Uint8Array): Promise<Uint8Array> {
     const req = buildTimestampRequest(imprint);
-    const resp = this.respond(req.der);
-    const { token } = await verifyTimestampResponse(resp, { imprint, roots: [this.credentials.rootDer], nonce: req.nonce, policy: this.policy });
-    return token;
+    if (!this.selfTested) {
+      const { token } = await verifyTimestampResponse(this.respond(req.der), { imprint, roots: [this.credentials.rootDer], nonce: req.nonce, policy: this.policy });
+      this.selfTested = true;
+      return token;
+    }
+    const now = this.clock().getTime();
+    if (this.validity.some((v) => now < v.notBefore || now > v.notAfter)) {
+      throw new AtlogError('ERR_TSA_CERT_EXPIRED', 'the clock is outside the embedded TSA certificate validity: its tokens would not verify');
+    }
+    const r = this.decide(req.der);
+    if (!('token' in r)) throw new AtlogError('ERR_TSA_STATUS', 'the embedded TSA refused its own request');
+    return r.token;
   }
 }
 

@@ -18,7 +18,7 @@ import { parseCertificate, type ParsedCertificate } from '../x509/certificate.js
  * Every structure with content is built with @peculiar/asn1-tsp, -cms and -x509 classes. What does not change
  * between tokens of one certificate (its attributes, signer identifier, the certificate itself) is encoded once,
  * and the SignedData layers that only wrap final bytes are written with `derElement`, so a token costs one
- * TSTInfo and one messageDigest encoding. The embedded TSA verifies every token it issues, so a slip fails there.
+ * TSTInfo and one messageDigest encoding. The embedded TSA verifies its first token in full (a self-test), so a slip fails there.
  */
 
 export interface TokenSigner {

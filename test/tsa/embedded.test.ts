@@ -100,6 +100,27 @@ describe('store', () => {
   });
 });
 
+describe('timestamp()', () => {
+  it('self-tests its first token, and every later token verifies against the root too', async () => {
+    const tsa = new EmbeddedTsa(await createTsaCredentials());
+    for (let i = 0; i < 3; i++) {
+      const im = sha256(new TextEncoder().encode(`head ${i}`));
+      await expect(verifyTimestampToken(await tsa.timestamp(im), { imprint: im, roots: [tsa.rootDer], policy: tsa.policy })).resolves.toMatchObject({ policy: tsa.policy });
+    }
+  });
+
+  it('refuses to stamp, first token or later, when its clock is outside the certificate validity', async () => {
+    const creds = await createTsaCredentials();
+    let now = new Date();
+    const tsa = new EmbeddedTsa(creds, { clock: () => now });
+    await tsa.timestamp(imprint);
+    now = new Date(parseCertificate(creds.tsaDer).notAfter.getTime() + 1000);
+    await expect(tsa.timestamp(imprint)).rejects.toMatchObject({ code: 'ERR_TSA_CERT_EXPIRED' });
+    const fresh = new EmbeddedTsa(creds, { clock: () => now });
+    await expect(fresh.timestamp(imprint)).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_TSA_/) });
+  });
+});
+
 describe('respond()', () => {
   let tsa: EmbeddedTsa;
   beforeAll(async () => {
