@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { useNodeSignatures } from '../crypto/node/signatures.js';
 import { importCoseKey, isPrivateKey, type PrivateKey } from '../keys/index.js';
 
 /**
@@ -19,6 +20,8 @@ export type SignResponse = { id: number; sig: Uint8Array } | { id: number; error
 export interface SignWorkerData {
   key: Uint8Array;
 }
+
+useNodeSignatures(); // ML-DSA keys sign here (noble either way); an EC key, should one come, signs on OpenSSL
 
 let key: PrivateKey | undefined;
 let loadError: string | undefined;
