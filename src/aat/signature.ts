@@ -54,7 +54,7 @@ function privateScalar(key: RecordPrivateKey): Uint8Array {
   let d: Uint8Array;
   if (key instanceof Uint8Array) {
     if (key.length !== 32) throw badKey(`private key must be the 32-byte scalar, got ${key.length} bytes`);
-    d = key;
+    d = key.slice(); // our own copy: a signature backend may cache per key array, and the caller may reuse theirs
   } else {
     checkJwk(key);
     d = jwkMember(key, 'd');

@@ -138,6 +138,7 @@ class EcPrivateKey extends KeyBase implements PrivateKey {
 
   constructor(
     readonly publicKey: EcPublicKey,
+    /** The scalar or seed (not part of PrivateKey; `ecSecret` hands out copies). */
     readonly d: Uint8Array,
   ) {
     super(publicKey.family, publicKey.alg, publicKey.algBound);

@@ -4,7 +4,7 @@ import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { AtlogError } from '../errors.js';
 import { concatBytes, equalBytes, fromBase64, toBase64 } from '../util/bytes.js';
-import { CURVES, ecPrivateFromD, ecPublicFromRaw, ecRawPublic, ecSecret, type Curve } from './ec.js';
+import { curveOfFamily, ecPrivateFromD, ecPublicFromRaw, ecRawPublic, ecSecret, type Curve } from './ec.js';
 import { mldsaFromSeed, mldsaPublicBytes, mldsaPublicFromRaw, mldsaSeed, MLDSA_SEED_LEN } from './mldsa.js';
 import { isPrivateKey, type PrivateKey, type PublicKey } from './types.js';
 
@@ -26,7 +26,7 @@ const MLDSA = [
   { oid: '2.16.840.1.101.3.4.3.18', family: 'ML-DSA-65', alg: -49 },
   { oid: '2.16.840.1.101.3.4.3.19', family: 'ML-DSA-87', alg: -50 },
 ] as const;
-const CURVE_OIDS: Record<string, Curve> = { [id_secp256r1]: CURVES[0]!, [id_secp384r1]: CURVES[1]! };
+const CURVE_OIDS: Record<string, Curve> = { [id_secp256r1]: curveOfFamily('P-256'), [id_secp384r1]: curveOfFamily('P-384') };
 
 function invalid(msg: string, cause?: unknown): AtlogError {
   return new AtlogError('ERR_KEY_INVALID', msg, { cause });
@@ -69,7 +69,7 @@ function fromSpki(der: Uint8Array, alg: number | undefined): PublicKey {
   const oid = spki.algorithm.algorithm;
   const raw = bytes(spki.subjectPublicKey);
   if (oid === id_ecPublicKey) return ecPublicFromRaw(namedCurve(spki.algorithm.parameters), raw, alg);
-  if (oid === ID_ED25519) return ecPublicFromRaw(CURVES[2]!, raw, alg);
+  if (oid === ID_ED25519) return ecPublicFromRaw(curveOfFamily('Ed25519'), raw, alg);
   const m = MLDSA.find((x) => x.oid === oid);
   if (!m) throw new AtlogError('ERR_KEY_UNSUPPORTED', `unsupported public key algorithm ${oid}`);
   return checkAlg(mldsaPublicFromRaw(m.family, raw), alg);
@@ -97,7 +97,7 @@ function fromPkcs8(der: Uint8Array, alg: number | undefined): PrivateKey {
   if (oid === id_ecPublicKey) {
     key = fromEcPrivateKey(inner, namedCurve(p8.privateKeyAlgorithm.parameters), alg);
   } else if (oid === ID_ED25519) {
-    key = ecPrivateFromD(CURVES[2]!, ed25519Seed(inner), alg);
+    key = ecPrivateFromD(curveOfFamily('Ed25519'), ed25519Seed(inner), alg);
   } else {
     const m = MLDSA.find((x) => x.oid === oid);
     if (!m) throw new AtlogError('ERR_KEY_UNSUPPORTED', `unsupported private key algorithm ${oid}`);
