@@ -27,7 +27,8 @@ export interface SignatureBackend {
   readonly name: string;
   /**
    * True when `sig` (already checked to be `2 * size` bytes) is valid over `data`. ECDSA: accept high-S
-   * (other signers do not normalise it); Ed25519: RFC 8032 5.1.7, S < L. May throw for malformed input.
+   * (other signers do not normalise it); Ed25519: RFC 8032 5.1.7, S < L, R without a small-order part.
+   * May throw for malformed input.
    */
   verify(family: ClassicFamily, publicKey: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean;
   /**
@@ -46,8 +47,14 @@ const ECDSA = { 'P-256': p256, 'P-384': p384 } as const;
 export const nobleBackend: SignatureBackend = {
   name: 'noble',
   verify(family, publicKey, data, sig) {
-    // zip215 false: RFC 8032 / FIPS 186-5 decoding (canonical A and R, small-order A rejected), as OpenSSL.
-    if (family === 'Ed25519') return ed25519.verify(sig, data, publicKey, { zip215: false });
+    if (family === 'Ed25519') {
+      // noble checks the cofactored equation [8]([S]B - R - [k]A) = 0, OpenSSL the cofactorless [S]B = R + [k]A.
+      // With A (checked on key import) and R both in the prime-order subgroup the two are the same; a key
+      // holder could otherwise craft an R with a small-order part that only noble accepts.
+      if (!ed25519.Point.fromBytes(sig.subarray(0, 32), false).isTorsionFree()) return false;
+      // zip215 false: RFC 8032 / FIPS 186-5 decoding (canonical A and R, S < L), as OpenSSL.
+      return ed25519.verify(sig, data, publicKey, { zip215: false });
+    }
     return ECDSA[family].verify(sig, data, publicKey, { prehash: true, lowS: false, format: 'compact' });
   },
   sign(family, secretKey, _publicKey, data) {

@@ -58,13 +58,15 @@ function coord(v: unknown, size: number, name: string): Uint8Array {
 
 /**
  * The raw public key (uncompressed SEC1 point, or the Ed25519 encoding) after checking it is a usable point.
- * @throws AtlogError ERR_KEY_INVALID for a point off the curve, a non-canonical Ed25519 encoding, or a
- *   small-order Ed25519 point (under which anyone can forge signatures).
+ * @throws AtlogError ERR_KEY_INVALID for a point off the curve, a non-canonical Ed25519 encoding, or an
+ *   Ed25519 point outside the prime-order subgroup: one of small order (under which anyone can forge
+ *   signatures) or with a small-order part (on which the cofactored and cofactorless checks can disagree).
  */
 function checkedPoint(c: Curve, x: Uint8Array, y: Uint8Array | undefined): Uint8Array {
   try {
     if (c.family === 'Ed25519') {
-      if (ed25519.Point.fromBytes(x, false).isSmallOrder()) throw invalid('Ed25519 public key is a small-order point');
+      const a = ed25519.Point.fromBytes(x, false);
+      if (a.isSmallOrder() || !a.isTorsionFree()) throw invalid('Ed25519 public key is not in the prime-order subgroup');
       return x;
     }
     const sec1 = concatBytes(Uint8Array.of(4), x, y!);

@@ -3,6 +3,7 @@ import {
 } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -161,6 +162,11 @@ describe.each(FAMILIES)('$alg: noble and node:crypto agree', ({ alg, hash, n, si
   });
 });
 
+/** The Ed25519 point (0, -1), of order 2. */
+const ORDER_2 = 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f';
+const leInt = (b: Uint8Array): bigint => b.reduceRight((x, v) => (x << 8n) | BigInt(v), 0n);
+const leBytes = (x: bigint): Uint8Array => Uint8Array.from({ length: 32 }, (_, i) => Number((x >> BigInt(8 * i)) & 0xffn));
+
 describe('Ed25519 edge cases, the same in both backends', () => {
   const key = generateKey('Ed25519');
   it('a non-canonical S (S + L) verifies in neither', () => {
@@ -172,6 +178,26 @@ describe('Ed25519 edge cases, the same in both backends', () => {
     for (let i = 32; i < 64; i++, s >>= 8n) bad[i] = Number(s & 0xffn);
     expect(withBackend('noble', () => key.publicKey.verify(data, bad))).toBe(false);
     expect(withBackend('node', () => key.publicKey.verify(data, bad))).toBe(false);
+  });
+
+  it('a signature whose R has a small-order part verifies in neither (noble alone would take it)', () => {
+    // R = [r]B + T with T of order 2, S = r + k·a: the cofactored equation holds, the cofactorless one does not.
+    const seed = ed25519.utils.randomSecretKey();
+    const { scalar: a, point: A } = ed25519.utils.getExtendedPublicKey(seed);
+    const k = importCoseKey(new Map<number, unknown>([[1, 1], [-1, 6], [-4, seed]])) as PrivateKey;
+    const L = ed25519.Point.Fn.ORDER;
+    const R = ed25519.Point.BASE.multiply(123456789n).add(ed25519.Point.fromHex(ORDER_2));
+    const h = leInt(sha512(new Uint8Array([...R.toBytes(), ...A.toBytes(), ...data]))) % L;
+    const sig = new Uint8Array([...R.toBytes(), ...leBytes((123456789n + h * a) % L)]);
+    expect(ed25519.verify(sig, data, A.toBytes(), { zip215: false })).toBe(true); // the divergence being closed
+    expect(nodeVerify(null, data, createPublicKey(exportSpkiPem(k)), sig)).toBe(false);
+    expect(withBackend('noble', () => k.publicKey.verify(data, sig))).toBe(false);
+    expect(withBackend('node', () => k.publicKey.verify(data, sig))).toBe(false);
+  });
+
+  it('a public key with a small-order part is refused on import', () => {
+    const A = ed25519.Point.BASE.multiply(987654321n).add(ed25519.Point.fromHex(ORDER_2));
+    expect(codeOf(() => importCoseKey(new Map<number, unknown>([[1, 1], [-1, 6], [-2, A.toBytes()]])))).toBe('ERR_KEY_INVALID');
   });
 
   it('a small-order public key, under which anyone forges signatures, is refused on import', () => {
