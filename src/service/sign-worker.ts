@@ -1,6 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { useNodeSignatures } from '../crypto/node/signatures.js';
-import { importCoseKey, isPrivateKey, type PrivateKey } from '../keys/index.js';
+// COSE keys only: the keys barrel would also load PEM's ASN.1 libraries, which a worker never needs.
+import { importCoseKey } from '../keys/cose-key.js';
+import { isPrivateKey, type PrivateKey } from '../keys/types.js';
 
 /**
  * Worker thread of the tree-head signer (head-signer.ts). Gets its one private COSE_Key in `workerData` at

@@ -1,6 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import { useNodeSignatures } from '../crypto/node/signatures.js';
-import { importCoseKey, type PrivateKey, type PublicKey } from '../keys/index.js';
+// COSE keys only: the keys barrel would also load PEM's ASN.1 libraries, which a worker never needs.
+import { importCoseKey } from '../keys/cose-key.js';
+import type { PrivateKey, PublicKey } from '../keys/types.js';
 import { toHex } from '../util/bytes.js';
 import { checkRecordPayload, type RecordVerdict } from './record-check.js';
 
