@@ -59,8 +59,10 @@ export const nobleBackend: SignatureBackend = {
   },
   sign(family, secretKey, _publicKey, data) {
     if (family === 'Ed25519') return ed25519.sign(data, secretKey);
-    // Hedged nonces (RFC 6979 plus fresh randomness), as node:crypto's are random.
-    return ECDSA[family].sign(data, secretKey, { prehash: true, lowS: true, format: 'compact', extraEntropy: true });
+    // RFC 6979 deterministic nonces: the same key and message give the same signature, which the published
+    // vectors rely on (test-vectors/README.md; AAT record signatures). node:crypto's nonces are random; a
+    // verifier cannot tell the two apart.
+    return ECDSA[family].sign(data, secretKey, { prehash: true, lowS: true, format: 'compact', extraEntropy: false });
   },
 };
 
