@@ -8,10 +8,14 @@
  *    (decode, issuer signature, entry hash, one ES256 receipt). Baseline for ES256 and ES384 (the algorithms
  *    transmute signs): transmute's sign1 verifier for the statement, its receipt.remove for the registered bytes,
  *    SHA-256 for the entry hash, and its receipt.inclusion.verify.
+ * atlog's figures are taken twice: with the node:crypto signature backend, which the CLI and the service install
+ * (useNodeSignatures), and with the pure-JS default (@noble/curves), which is what a browser runs.
  * Each figure runs for S seconds (default 1) after a short warm-up, in this process, one operation at a time.
  */
 import { createHash } from 'node:crypto';
 import * as transmute from '@transmute/cose';
+import { useNodeSignatures } from '../src/crypto/node/signatures.js';
+import { useSignatureBackend } from '../src/crypto/signatures.js';
 import { ALG_ED25519, ALG_ES256, ALG_ES384, ALG_ESP256, ALG_ML_DSA_44, ALG_ML_DSA_65, ALG_ML_DSA_87, algById } from '../src/cose/algorithms.js';
 import { generateKey, type PrivateKey, type PublicKey } from '../src/keys/index.js';
 import { leafHash } from '../src/merkle/index.js';
@@ -60,8 +64,19 @@ function jwk(pub: PublicKey, crv: 'P-256' | 'P-384'): { kty: string; crv: string
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
+/** `rate` with the node:crypto backend installed (as `atlog verify` runs), then with the pure-JS default. */
+async function bothBackends(seconds: number, n: number, op: (i: number) => unknown): Promise<{ node: number; noble: number }> {
+  useNodeSignatures();
+  const node = await rate(seconds, n, op);
+  useSignatureBackend(undefined);
+  const noble = await rate(seconds, n, op);
+  useNodeSignatures();
+  return { node, noble };
+}
+
 export async function run(args: string[]): Promise<void> {
   const o = parse(args);
+  useNodeSignatures(); // keys and statements are made as the CLI makes them
   const es = Array.from({ length: o.leaves }, (_, i) => createHash('sha256').update(`bench entry ${i}`).digest());
   const entries = es.map((b) => new Uint8Array(b));
   const tree = new MemoryTree(entries);
@@ -76,18 +91,18 @@ export async function run(args: string[]): Promise<void> {
   const rMl = idx.map((i, k) => issueInclusionReceipt(sthMl, i, proofs[k]!));
 
   console.log(`tree of ${o.leaves} leaves (paths of ${proofs[0]!.length} hashes), ${o.seconds} s per figure, one operation at a time\n`);
-  console.log('| receipts verified per second | atlog | @transmute/cose | atlog / transmute |');
-  console.log('|---|---:|---:|---:|');
-  const ourEs = await rate(o.seconds, SAMPLE, (k) => verifyReceipt(rEs[k]!, { entryHash: entries[idx[k]!]!, keys: [svcEs.publicKey] }));
+  console.log('| receipts verified per second | atlog (node:crypto) | atlog (noble, as in a browser) | @transmute/cose | atlog node:crypto / transmute |');
+  console.log('|---|---:|---:|---:|---:|');
+  const ourEs = await bothBackends(o.seconds, SAMPLE, (k) => verifyReceipt(rEs[k]!, { entryHash: entries[idx[k]!]!, keys: [svcEs.publicKey] }));
   const tVerifier = transmute.detached.verifier({ resolver: { resolve: async () => jwk(svcEs.publicKey, 'P-256') } });
   const leaves = idx.map((i) => leafHash(entries[i]!));
   const theirEs = await rate(o.seconds, SAMPLE, (k) => transmute.receipt.inclusion.verify({ entry: leaves[k]!, receipt: toAb(rEs[k]!), verifier: tVerifier }));
-  console.log(`| ES256 service key | ${fmt(ourEs)} | ${fmt(theirEs)} | ${(ourEs / theirEs).toFixed(2)} |`);
-  const ourMl = await rate(o.seconds, SAMPLE, (k) => verifyReceipt(rMl[k]!, { entryHash: entries[idx[k]!]!, keys: [svcMl.publicKey] }));
-  console.log(`| ML-DSA-65 service key | ${fmt(ourMl)} | n/a (no ML-DSA) | |`);
+  console.log(`| ES256 service key | ${fmt(ourEs.node)} | ${fmt(ourEs.noble)} | ${fmt(theirEs)} | ${(ourEs.node / theirEs).toFixed(2)} |`);
+  const ourMl = await bothBackends(o.seconds, SAMPLE, (k) => verifyReceipt(rMl[k]!, { entryHash: entries[idx[k]!]!, keys: [svcMl.publicKey] }));
+  console.log(`| ML-DSA-65 service key | ${fmt(ourMl.node)} | ${fmt(ourMl.noble)} | n/a (no ML-DSA) | |`);
 
-  console.log('\n| Transparent Statements verified per second (issuer alg; one ES256 receipt) | atlog | @transmute/cose | atlog / transmute |');
-  console.log('|---|---:|---:|---:|');
+  console.log('\n| Transparent Statements verified per second (issuer alg; one ES256 receipt) | atlog (node:crypto) | atlog (noble, as in a browser) | @transmute/cose | atlog node:crypto / transmute |');
+  console.log('|---|---:|---:|---:|---:|');
   const algs = [ALG_ESP256, ALG_ES256, ALG_ES384, ALG_ED25519, ALG_ML_DSA_44, ALG_ML_DSA_65, ALG_ML_DSA_87];
   for (const alg of algs) {
     const issuer = generateKey(alg);
@@ -97,7 +112,7 @@ export async function run(args: string[]): Promise<void> {
     const t = new MemoryTree(sts.map((s) => entryHash(registrationEntry(s))));
     const h = signTreeHead({ key: svcEs, issuer: 'https://bench.example', treeSize: t.size, root: t.rootAt() });
     const tss = await Promise.all(sts.map(async (s, i) => toTransparentStatement(s, [issueInclusionReceipt(h, i, await t.inclusion(i))])));
-    const ours = await rate(o.seconds, tss.length, async (k) => {
+    const ours = await bothBackends(o.seconds, tss.length, async (k) => {
       const r = await verifyTransparentStatement({ statement: tss[k]!, serviceKeys: [svcEs.publicKey], issuerKeys: [issuer.publicKey] });
       if (!r.valid) throw new Error(`bench statement did not verify: ${r.failure?.code}`);
     });
@@ -114,6 +129,6 @@ export async function run(args: string[]): Promise<void> {
       });
     }
     const name = algById(alg)!.name;
-    console.log(`| ${name} | ${fmt(ours)} | ${theirs ? fmt(theirs) : 'n/a (not supported)'} | ${theirs ? (ours / theirs).toFixed(2) : ''} |`);
+    console.log(`| ${name} | ${fmt(ours.node)} | ${fmt(ours.noble)} | ${theirs ? fmt(theirs) : 'n/a (not supported)'} | ${theirs ? (ours.node / theirs).toFixed(2) : ''} |`);
   }
 }

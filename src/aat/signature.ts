@@ -1,4 +1,5 @@
 import { p256 } from '@noble/curves/nist.js';
+import { signMessage, verifySignature } from '../crypto/signatures.js';
 import { AtlogError } from '../errors.js';
 import { concatBytes, fromBase64Url, toBase64Url } from '../util/bytes.js';
 import { sha256 } from '../crypto/sha256.js';
@@ -11,7 +12,8 @@ import { LATEST_DRAFT } from './validate.js';
  * SHA-256 over JCS(record without `signature`, `signature_classical` and a detached `batch`), IEEE P1363
  * `r || s` (64 bytes), base64url without padding, in the top-level `signature` member. The signer's key id is
  * `signer_kid` (draft -04; from -06 the RFC 7638 JWK thumbprint) and -06 adds `sig_alg` ("ES256"); both are
- * set before signing, so the signature covers them. @noble/curves keeps this browser-safe.
+ * set before signing, so the signature covers them. Keys are checked with
+ * @noble/curves; signing and verification take the same path as COSE signatures (src/crypto/signatures.ts).
  */
 
 /** The only `sig_alg` atlog signs and verifies (draft -06 Section 6.2). */
@@ -52,7 +54,7 @@ function privateScalar(key: RecordPrivateKey): Uint8Array {
   let d: Uint8Array;
   if (key instanceof Uint8Array) {
     if (key.length !== 32) throw badKey(`private key must be the 32-byte scalar, got ${key.length} bytes`);
-    d = key;
+    d = key.slice(); // our own copy: a signature backend may cache per key array, and the caller may reuse theirs
   } else {
     checkJwk(key);
     d = jwkMember(key, 'd');
@@ -62,7 +64,7 @@ function privateScalar(key: RecordPrivateKey): Uint8Array {
 }
 
 /**
- * The public key as SEC1 bytes, checked to be a point on P-256.
+ * The public key as uncompressed SEC1 bytes (65), checked to be a point on P-256 (a compressed key is expanded).
  * @throws AtlogError `ERR_AAT_KEY` for a wrong length, a JWK that is not P-256, or a point not on the curve.
  */
 export function publicKeyBytes(key: RecordPublicKey): Uint8Array {
@@ -75,11 +77,12 @@ export function publicKeyBytes(key: RecordPublicKey): Uint8Array {
     pub = concatBytes(new Uint8Array([4]), jwkMember(key, 'x'), jwkMember(key, 'y'));
   }
   try {
-    p256.Point.fromBytes(pub).assertValidity();
+    const point = p256.Point.fromBytes(pub);
+    point.assertValidity();
+    return point.toBytes(false);
   } catch (cause) {
     throw new AtlogError('ERR_AAT_KEY', 'public key is not a point on P-256', { cause });
   }
-  return pub;
 }
 
 /** A fresh P-256 key pair as raw bytes (32-byte scalar, 65-byte uncompressed point). */
@@ -138,12 +141,13 @@ export function signRecord<T extends AatRecord>(record: T, key: RecordPrivateKey
   const d = privateScalar(key);
   const { signature: _old, ...unsigned } = record;
   const members = unsigned as Record<string, unknown>;
+  const pub = p256.getPublicKey(d, false);
   if ((opts.draft ?? LATEST_DRAFT) >= 6) {
     members['sig_alg'] = RECORD_SIG_ALG;
-    members['signer_kid'] = opts.kid ?? jwkThumbprint(p256.getPublicKey(d, false));
+    members['signer_kid'] = opts.kid ?? jwkThumbprint(pub);
   } else if (opts.kid !== undefined) members['signer_kid'] = opts.kid;
-  // prehash (default): ECDSA over SHA-256(input), i.e. ES256. lowS: -06 requires it, and it keeps output non-malleable.
-  const sig = p256.sign(signingInput(unsigned), d, { prehash: true, lowS: true, format: 'compact' });
+  // ECDSA over SHA-256(input), i.e. ES256, low-S (-06 requires it; every backend normalises S).
+  const sig = signMessage('P-256', d, pub, signingInput(unsigned));
   return { ...unsigned, signature: toBase64Url(sig) } as T;
 }
 
@@ -175,8 +179,13 @@ export function verifyRecordSignature(record: AatRecord, publicKey: RecordPublic
   }
   if (sig.length !== 64) return false;
   const lowS = opts.lowS ?? record.sig_alg !== undefined;
+  if (lowS && highS(sig)) return false;
+  return verifySignature('P-256', pub, input, sig);
+}
+
+function highS(sig: Uint8Array): boolean {
   try {
-    return p256.verify(sig, input, pub, { prehash: true, lowS, format: 'compact' });
+    return p256.Signature.fromBytes(sig, 'compact').hasHighS();
   } catch {
     return false;
   }
@@ -186,7 +195,7 @@ export function verifyRecordSignature(record: AatRecord, publicKey: RecordPublic
 export function isHighS(signature: string): boolean {
   try {
     const sig = fromBase64Url(signature, 'signature');
-    return sig.length === 64 && p256.Signature.fromBytes(sig, 'compact').hasHighS();
+    return sig.length === 64 && highS(sig);
   } catch {
     return false;
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { useNodeSignatures } from '../crypto/node/signatures.js';
 import * as fetchCmd from './fetch.js';
 import * as issuers from './issuers.js';
 import * as keygen from './keygen.js';
@@ -13,6 +14,8 @@ import * as witness from './witness.js';
 
 /** The package's version, read from its package.json (two levels up from dist/cli/ and from src/cli/). */
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+useNodeSignatures(); // sign, verify and serve run on Node: OpenSSL for P-256, P-384 and Ed25519
 
 /** The atlog command line. Each subcommand lives in its own module and adds itself with `register(program)`. */
 const program = new Command();

@@ -1,36 +1,37 @@
-import {
-  createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type JsonWebKey,
-  type KeyObject,
-} from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256, p384 } from '@noble/curves/nist.js';
 import type { AlgFamily } from '../cose/algorithms.js';
 import {
   CRV_ED25519, CRV_P256, CRV_P384, KEY_ALG, KEY_CRV, KEY_D, KEY_KID, KEY_KTY, KEY_X, KEY_Y, KTY_EC2, KTY_OKP,
 } from '../cose/labels.js';
+import { signMessage, verifySignature, type ClassicFamily } from '../crypto/signatures.js';
 import { AtlogError } from '../errors.js';
-import { fromBase64Url, toBase64Url } from '../util/bytes.js';
+import { concatBytes, equalBytes } from '../util/bytes.js';
 import { bindAlg, KeyBase } from './base.js';
 import { thumbprint } from './thumbprint.js';
 import type { CoseKeyMap, PrivateKey, PublicKey } from './types.js';
 
 /**
- * EC2 (P-256, P-384) and OKP (Ed25519) keys on node:crypto KeyObjects, created once per key and cached.
- * ECDSA signatures are raw r||s (IEEE P1363, `dsaEncoding: 'ieee-p1363'`), never DER (RFC 9053 2.1).
+ * EC2 (P-256, P-384) and OKP (Ed25519) keys as raw bytes: the coordinates, the scalar or seed. Points and
+ * scalars are checked with @noble/curves on import; signing and verification go through the one path of
+ * src/crypto/signatures.ts. Nothing here needs Node, so a browser imports and verifies with these keys.
  */
 
-interface Curve {
-  family: AlgFamily;
+export interface Curve {
+  family: ClassicFamily;
   kty: number;
   crv: number;
-  jwkCrv: string;
+  /** Bytes of x (and y) and of the private scalar or seed. */
   size: number;
-  hash: string | null;
 }
 
 export const CURVES: readonly Curve[] = [
-  { family: 'P-256', kty: KTY_EC2, crv: CRV_P256, jwkCrv: 'P-256', size: 32, hash: 'sha256' },
-  { family: 'P-384', kty: KTY_EC2, crv: CRV_P384, jwkCrv: 'P-384', size: 48, hash: 'sha384' },
-  { family: 'Ed25519', kty: KTY_OKP, crv: CRV_ED25519, jwkCrv: 'Ed25519', size: 32, hash: null },
+  { family: 'P-256', kty: KTY_EC2, crv: CRV_P256, size: 32 },
+  { family: 'P-384', kty: KTY_EC2, crv: CRV_P384, size: 48 },
+  { family: 'Ed25519', kty: KTY_OKP, crv: CRV_ED25519, size: 32 },
 ];
+
+const WEIERSTRASS = { 'P-256': p256, 'P-384': p384 } as const;
 
 function invalid(msg: string, cause?: unknown): AtlogError {
   return new AtlogError('ERR_KEY_INVALID', msg, { cause });
@@ -43,7 +44,8 @@ export function curveOf(kty: unknown, crv: unknown): Curve {
   return c;
 }
 
-function curveOfFamily(family: AlgFamily): Curve {
+/** The curve of an EC/OKP family. @throws AtlogError ERR_KEY_UNSUPPORTED for other families. */
+export function curveOfFamily(family: AlgFamily): Curve {
   const c = CURVES.find((x) => x.family === family);
   if (!c) throw new AtlogError('ERR_KEY_UNSUPPORTED', `${family} is not an EC/OKP family`);
   return c;
@@ -51,13 +53,41 @@ function curveOfFamily(family: AlgFamily): Curve {
 
 function coord(v: unknown, size: number, name: string): Uint8Array {
   if (!(v instanceof Uint8Array) || v.length !== size) throw invalid(`${name} must be a ${size}-byte bstr`);
-  return v;
+  return v.slice();
 }
 
-function jwkOf(c: Curve, x: Uint8Array, y: Uint8Array | undefined, d?: Uint8Array): JsonWebKey {
-  const jwk: JsonWebKey = c.kty === KTY_OKP ? { kty: 'OKP', crv: c.jwkCrv, x: toBase64Url(x) } : { kty: 'EC', crv: c.jwkCrv, x: toBase64Url(x), y: toBase64Url(y!) };
-  if (d) jwk.d = toBase64Url(d);
-  return jwk;
+/**
+ * The raw public key (uncompressed SEC1 point, or the Ed25519 encoding) after checking it is a usable point.
+ * @throws AtlogError ERR_KEY_INVALID for a point off the curve, a non-canonical Ed25519 encoding, or an
+ *   Ed25519 point outside the prime-order subgroup: one of small order (under which anyone can forge
+ *   signatures) or with a small-order part (on which the cofactored and cofactorless checks can disagree).
+ */
+function checkedPoint(c: Curve, x: Uint8Array, y: Uint8Array | undefined): Uint8Array {
+  try {
+    if (c.family === 'Ed25519') {
+      const a = ed25519.Point.fromBytes(x, false);
+      if (a.isSmallOrder() || !a.isTorsionFree()) throw invalid('Ed25519 public key is not in the prime-order subgroup');
+      return x;
+    }
+    const sec1 = concatBytes(Uint8Array.of(4), x, y!);
+    WEIERSTRASS[c.family].Point.fromBytes(sec1).assertValidity();
+    return sec1;
+  } catch (e) {
+    if (e instanceof AtlogError) throw e;
+    throw invalid(`not a valid ${c.family} public key`, e);
+  }
+}
+
+/** The public key of a scalar or seed, split into x (and y). @throws AtlogError ERR_KEY_INVALID for a bad d. */
+function publicOf(c: Curve, d: Uint8Array): { x: Uint8Array; y: Uint8Array | undefined } {
+  if (c.family === 'Ed25519') return { x: ed25519.getPublicKey(d), y: undefined };
+  let point: Uint8Array;
+  try {
+    point = WEIERSTRASS[c.family].getPublicKey(d, false);
+  } catch (e) {
+    throw invalid(`d is not a valid ${c.family} private scalar`, e);
+  }
+  return { x: point.slice(1, 1 + c.size), y: point.slice(1 + c.size) };
 }
 
 class EcPublicKey extends KeyBase implements PublicKey {
@@ -65,18 +95,20 @@ class EcPublicKey extends KeyBase implements PublicKey {
   readonly kid: Uint8Array;
   readonly kidGiven: boolean;
   readonly thumbprint: Uint8Array;
+  /** The raw key the signature backend sees; never handed out, so a backend may cache by its identity. */
+  readonly raw: Uint8Array;
 
   constructor(
-    private readonly curve: Curve,
+    readonly curve: Curve,
     private readonly x: Uint8Array,
     private readonly y: Uint8Array | undefined,
-    readonly keyObject: KeyObject,
     alg: unknown,
     kid: Uint8Array | undefined,
   ) {
     const b = bindAlg(curve.family, alg);
     super(curve.family, b.alg, b.algBound);
     this.kty = curve.kty;
+    this.raw = checkedPoint(curve, x, y);
     this.thumbprint = thumbprint(this.params());
     this.kid = kid ?? this.thumbprint;
     this.kidGiven = kid !== undefined;
@@ -84,20 +116,14 @@ class EcPublicKey extends KeyBase implements PublicKey {
 
   /** kty, crv, x (, y): the public parameters. */
   params(): CoseKeyMap {
-    const m: CoseKeyMap = new Map<number, unknown>([[KEY_KTY, this.kty], [KEY_CRV, this.curve.crv], [KEY_X, this.x]]);
-    if (this.y) m.set(KEY_Y, this.y);
+    const m: CoseKeyMap = new Map<number, unknown>([[KEY_KTY, this.kty], [KEY_CRV, this.curve.crv], [KEY_X, this.x.slice()]]);
+    if (this.y) m.set(KEY_Y, this.y.slice());
     return m;
   }
 
   verify(data: Uint8Array, sig: Uint8Array, alg?: number): boolean {
     this.useAlg(alg);
-    // Fixed-length raw signatures only: a DER signature (or anything else) is not a valid COSE signature.
-    if (!(sig instanceof Uint8Array) || sig.length !== 2 * this.curve.size) return false;
-    try {
-      return nodeVerify(this.curve.hash, data, { key: this.keyObject, dsaEncoding: 'ieee-p1363' }, sig);
-    } catch {
-      return false;
-    }
+    return verifySignature(this.curve.family, this.raw, data, sig);
   }
 
   toCoseKey(): CoseKeyMap {
@@ -114,9 +140,8 @@ class EcPrivateKey extends KeyBase implements PrivateKey {
 
   constructor(
     readonly publicKey: EcPublicKey,
-    private readonly d: Uint8Array,
-    readonly keyObject: KeyObject,
-    private readonly curve: Curve,
+    /** The scalar or seed (not part of PrivateKey; `ecSecret` hands out copies). */
+    readonly d: Uint8Array,
   ) {
     super(publicKey.family, publicKey.alg, publicKey.algBound);
     this.kty = publicKey.kty;
@@ -125,21 +150,14 @@ class EcPrivateKey extends KeyBase implements PrivateKey {
 
   sign(data: Uint8Array, alg?: number): Uint8Array {
     this.useAlg(alg);
-    return new Uint8Array(nodeSign(this.curve.hash, data, { key: this.keyObject, dsaEncoding: 'ieee-p1363' }));
+    return signMessage(this.publicKey.curve.family, this.d, this.publicKey.raw, data);
   }
 
   toCoseKey(): CoseKeyMap {
     const m = this.publicKey.toCoseKey();
-    m.set(KEY_D, this.d);
+    m.set(KEY_D, this.d.slice());
     return m;
   }
-}
-
-function publicFromJwk(c: Curve, jwk: JsonWebKey, alg: unknown, kid: Uint8Array | undefined, ko?: KeyObject): EcPublicKey {
-  const x = fromBase64Url(jwk.x ?? '', 'x');
-  const y = c.kty === KTY_EC2 ? fromBase64Url(jwk.y ?? '', 'y') : undefined;
-  const keyObject = ko ?? createPublicKey({ key: jwk, format: 'jwk' });
-  return new EcPublicKey(c, coord(x, c.size, 'x'), y && coord(y, c.size, 'y'), keyObject, alg, kid);
 }
 
 /**
@@ -151,13 +169,18 @@ export function ecPublicFromCose(m: CoseKeyMap, kid?: Uint8Array): PublicKey {
   const c = curveOf(m.get(KEY_KTY), m.get(KEY_CRV));
   const x = coord(m.get(KEY_X), c.size, 'x');
   const y = c.kty === KTY_EC2 ? coord(m.get(KEY_Y), c.size, 'y') : undefined;
-  let ko: KeyObject;
-  try {
-    ko = createPublicKey({ key: jwkOf(c, x, y), format: 'jwk' });
-  } catch (e) {
-    throw invalid(`not a valid ${c.family} public key`, e);
-  }
-  return new EcPublicKey(c, x, y, ko, m.get(KEY_ALG), kid);
+  return new EcPublicKey(c, x, y, m.get(KEY_ALG), kid);
+}
+
+/**
+ * An EC2/OKP private key from its scalar or seed; `x`/`y`, when given, must be its public key.
+ * @throws AtlogError ERR_KEY_INVALID (d out of range, x/y that do not belong to d), ERR_KEY_ALG_MISMATCH.
+ */
+export function ecPrivateFromD(c: Curve, d: Uint8Array, alg?: unknown, kid?: Uint8Array, x?: Uint8Array, y?: Uint8Array): PrivateKey {
+  const pub = publicOf(c, d);
+  if (x && !equalBytes(x, pub.x)) throw invalid('x does not belong to d');
+  if (y && pub.y && !equalBytes(y, pub.y)) throw invalid('y does not belong to d');
+  return new EcPrivateKey(new EcPublicKey(c, pub.x, pub.y, alg, kid), d.slice());
 }
 
 /**
@@ -167,60 +190,41 @@ export function ecPublicFromCose(m: CoseKeyMap, kid?: Uint8Array): PublicKey {
 export function ecPrivateFromCose(m: CoseKeyMap, kid?: Uint8Array): PrivateKey {
   const c = curveOf(m.get(KEY_KTY), m.get(KEY_CRV));
   const d = coord(m.get(KEY_D), c.size, 'd');
-  let ko: KeyObject;
-  let derived: EcPublicKey;
-  try {
-    const x = m.has(KEY_X) ? coord(m.get(KEY_X), c.size, 'x') : undefined;
-    const y = m.has(KEY_Y) ? coord(m.get(KEY_Y), c.size, 'y') : undefined;
-    // node:crypto needs the public coordinates for an EC JWK; derive them from d first when absent.
-    ko = x && (y || c.kty === KTY_OKP) ? createPrivateKey({ key: jwkOf(c, x, y, d), format: 'jwk' }) : privateFromD(c, d);
-    const pubJwk = createPublicKey(ko).export({ format: 'jwk' });
-    derived = publicFromJwk(c, pubJwk, m.get(KEY_ALG), kid);
-    if (x && toBase64Url(x) !== pubJwk.x) throw invalid('x does not belong to d');
-    if (y && toBase64Url(y) !== pubJwk.y) throw invalid('y does not belong to d');
-  } catch (e) {
-    if (e instanceof AtlogError) throw e;
-    throw invalid(`not a valid ${c.family} private key`, e);
-  }
-  return new EcPrivateKey(derived, d, ko, c);
-}
-
-/** A private KeyObject from the scalar alone (PKCS#8 / SEC1 DER built around `d`). */
-function privateFromD(c: Curve, d: Uint8Array): KeyObject {
-  if (c.kty === KTY_OKP) {
-    // RFC 8410 PKCS#8 for Ed25519: fixed 16-byte prefix, then the 32-byte seed.
-    const prefix = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
-    return createPrivateKey({ key: Buffer.concat([prefix, d]), format: 'der', type: 'pkcs8' });
-  }
-  // RFC 5915 ECPrivateKey (SEC1) without the optional public key: SEQ { 1, OCTET STRING d, [0] curve OID }.
-  const oid = c.crv === CRV_P256 ? [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07] : [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
-  const body = [0x02, 0x01, 0x01, 0x04, d.length, ...d, 0xa0, oid.length, ...oid];
-  return createPrivateKey({ key: Buffer.from([0x30, body.length, ...body]), format: 'der', type: 'sec1' });
+  const x = m.has(KEY_X) ? coord(m.get(KEY_X), c.size, 'x') : undefined;
+  const y = m.has(KEY_Y) ? coord(m.get(KEY_Y), c.size, 'y') : undefined;
+  return ecPrivateFromD(c, d, m.get(KEY_ALG), kid, x, y);
 }
 
 /**
- * Wraps node:crypto KeyObjects (from PEM or generation) as atlog keys.
- * @throws AtlogError ERR_KEY_UNSUPPORTED for key types other than P-256, P-384 and Ed25519.
+ * An EC2/OKP public key from its raw form (uncompressed or compressed SEC1 point, or the Ed25519 encoding),
+ * as found in SPKI and PKCS#8.
+ * @throws AtlogError ERR_KEY_INVALID (length, point), ERR_KEY_ALG_MISMATCH.
  */
-export function ecFromKeyObject(ko: KeyObject, alg?: unknown): PublicKey | PrivateKey {
-  const pubKo = ko.type === 'private' ? createPublicKey(ko) : ko;
-  const jwk = pubKo.export({ format: 'jwk' });
-  const c = CURVES.find((x) => x.jwkCrv === jwk.crv);
-  if (!c) throw new AtlogError('ERR_KEY_UNSUPPORTED', `unsupported key (${ko.asymmetricKeyType ?? '?'} ${jwk.crv ?? ''})`);
-  const pub = publicFromJwk(c, jwk, alg, undefined, pubKo);
-  if (ko.type !== 'private') return pub;
-  const d = fromBase64Url(ko.export({ format: 'jwk' }).d ?? '', 'd');
-  return new EcPrivateKey(pub, coord(d, c.size, 'd'), ko, c);
+export function ecPublicFromRaw(c: Curve, raw: Uint8Array, alg?: unknown): PublicKey {
+  if (c.family === 'Ed25519') return new EcPublicKey(c, coord(raw, c.size, 'Ed25519 public key'), undefined, alg, undefined);
+  let point: Uint8Array;
+  try {
+    point = WEIERSTRASS[c.family].Point.fromBytes(raw).toBytes(false);
+  } catch (e) {
+    throw invalid(`not a valid ${c.family} public key`, e);
+  }
+  return new EcPublicKey(c, point.slice(1, 1 + c.size), point.slice(1 + c.size), alg, undefined);
 }
 
-/** A fresh key of an EC/OKP family, bound to `alg`. */
+/** A fresh key of an EC/OKP family, bound to `alg` (randomness from `crypto.getRandomValues`). */
 export function generateEcKey(family: AlgFamily, alg: number): PrivateKey {
   const c = curveOfFamily(family);
-  const { privateKey } = c.kty === KTY_OKP ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: c.jwkCrv });
-  return ecFromKeyObject(privateKey, alg) as PrivateKey;
+  const d = c.family === 'Ed25519' ? ed25519.utils.randomSecretKey() : WEIERSTRASS[c.family].utils.randomSecretKey();
+  return ecPrivateFromD(c, d, alg);
 }
 
-/** The cached node:crypto KeyObject behind an EC/OKP key (for PEM export), or undefined for other keys. */
-export function keyObjectOf(k: PublicKey | PrivateKey): KeyObject | undefined {
-  return k instanceof EcPublicKey || k instanceof EcPrivateKey ? k.keyObject : undefined;
+/** The curve and raw public key (SEC1 uncompressed, or Ed25519) of an EC/OKP key; undefined for other keys. */
+export function ecRawPublic(k: PublicKey | PrivateKey): { curve: Curve; raw: Uint8Array } | undefined {
+  const pub = k instanceof EcPrivateKey ? k.publicKey : k;
+  return pub instanceof EcPublicKey ? { curve: pub.curve, raw: pub.raw.slice() } : undefined;
+}
+
+/** The scalar or seed of an EC/OKP private key; undefined for other keys. */
+export function ecSecret(k: PublicKey | PrivateKey): Uint8Array | undefined {
+  return k instanceof EcPrivateKey ? k.d.slice() : undefined;
 }

@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import { useNodeSignatures } from '../crypto/node/signatures.js';
 import { AtlogError } from '../errors.js';
 import { exportCoseKey, type PrivateKey } from '../keys/index.js';
 import type { SignRequest, SignResponse, SignWorkerData } from './sign-worker.js';
@@ -81,6 +82,7 @@ export class HeadSigner {
     private readonly keys: readonly PrivateKey[],
     offload: boolean,
   ) {
+    useNodeSignatures(); // P-256 tree heads are signed on this thread: OpenSSL, not pure JS
     this.workers = keys.map((k) => (offload && isSlowAlg(k.alg) ? new KeyWorker(k) : undefined));
   }
 

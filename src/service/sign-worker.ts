@@ -1,5 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { importCoseKey, isPrivateKey, type PrivateKey } from '../keys/index.js';
+import { useNodeSignatures } from '../crypto/node/signatures.js';
+// COSE keys only: the keys barrel would also load PEM's ASN.1 libraries, which a worker never needs.
+import { importCoseKey } from '../keys/cose-key.js';
+import { isPrivateKey, type PrivateKey } from '../keys/types.js';
 
 /**
  * Worker thread of the tree-head signer (head-signer.ts). Gets its one private COSE_Key in `workerData` at
@@ -19,6 +22,8 @@ export type SignResponse = { id: number; sig: Uint8Array } | { id: number; error
 export interface SignWorkerData {
   key: Uint8Array;
 }
+
+useNodeSignatures(); // ML-DSA keys sign here (noble either way); an EC key, should one come, signs on OpenSSL
 
 let key: PrivateKey | undefined;
 let loadError: string | undefined;

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { algById } from '../cose/algorithms.js';
+import { useNodeSignatures } from '../crypto/node/signatures.js';
 import { AtlogError } from '../errors.js';
 import { exportCoseKey, type PublicKey } from '../keys/index.js';
 import { checkRecordPayload, type RecordVerdict } from './record-check.js';
@@ -62,7 +63,9 @@ export class VerifyPool {
   constructor(
     private readonly size: number,
     private readonly inlineFast = false,
-  ) {}
+  ) {
+    useNodeSignatures(); // checks that stay on this thread run on OpenSSL (the workers install it for themselves)
+  }
 
   /**
    * Verifies `sig` over `tbs` with `key` and `alg`: in a worker (ML-DSA always, EC and EdDSA unless

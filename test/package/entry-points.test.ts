@@ -28,8 +28,9 @@ function node(args: string[]): { status: number | null; stdout: string; stderr: 
 describe('package.json', () => {
   it('exports ".", "./verify" and "./package.json", types first, pointing at files the build writes', () => {
     expect(Object.keys(pkg.exports)).toEqual(['.', './verify', './package.json']);
-    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
-    expect(pkg.exports['./verify']).toEqual({ types: './dist/verify/index.d.ts', default: './dist/verify/index.js' });
+    // Under Node the same API with node:crypto signatures (src/node/); everywhere else the pure entries.
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', node: './dist/node/index.js', default: './dist/index.js' });
+    expect(pkg.exports['./verify']).toEqual({ types: './dist/verify/index.d.ts', node: './dist/node/verify.js', default: './dist/verify/index.js' });
     for (const e of [pkg.exports['.'], pkg.exports['./verify']] as Record<string, string>[]) {
       expect(Object.keys(e)[0]).toBe('types'); // TypeScript reads conditions in order
       for (const f of Object.values(e)) expect(existsSync(join(REPO_ROOT, f)), f).toBe(true);
@@ -72,6 +73,36 @@ describe("import { … } from 'atlog'", () => {
     const r = node(['--input-type=module', '-e', script]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['function true -19', 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'atlog']);
+  });
+});
+
+describe('signature backends by platform', () => {
+  it('Node gets node:crypto signatures from either entry; the API is the same objects', () => {
+    const backend = JSON.stringify(join(REPO_ROOT, 'dist', 'crypto', 'signatures.js'));
+    const script = [
+      `const { signatureBackend } = await import(${backend});`,
+      'const before = signatureBackend().name;',
+      "const v = await import('atlog/verify');",
+      "const direct = await import(" + JSON.stringify(join(REPO_ROOT, 'dist', 'verify', 'index.js')) + ');',
+      "console.log(before, signatureBackend().name, v.verifyTransparentStatement === direct.verifyTransparentStatement);",
+    ].join('\n');
+    const r = node(['--input-type=module', '-e', script]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('noble node:crypto true');
+  });
+
+  it('a browser bundle of atlog and atlog/verify takes the pure entries, never the Node ones', async () => {
+    const { build } = await import('esbuild');
+    for (const entry of ['atlog', 'atlog/verify']) {
+      const r = await build({
+        stdin: { contents: `export * from '${entry}';`, resolveDir: REPO_ROOT }, bundle: true, platform: 'browser', format: 'esm',
+        write: false, metafile: true, logLevel: 'silent',
+        tsconfigRaw: {}, // not the repository's `paths`, which map the package name to src/ for type checks
+      });
+      const inputs = Object.keys(r.metafile.inputs);
+      expect(inputs, entry).toContain(entry === 'atlog' ? 'dist/index.js' : 'dist/verify/index.js');
+      expect(inputs.filter((f) => f.startsWith('dist/node/') || f.startsWith('dist/crypto/node/')), entry).toEqual([]);
+    }
   });
 });
 
