@@ -9,14 +9,24 @@ import { decodeCheckpoint, metaKeys, text, tokenList } from './state.js';
 import type { CheckpointInfo, RegisteredEntry } from './types.js';
 
 /** A checkpoint's tree heads (P-256 first) and their tokens. */
-interface Heads {
+export interface Heads {
   heads: SignedTreeHead[];
   tokens: CheckpointTokens;
 }
 
 /** Inclusion receipts of entry `index`, one per tree head of `cp`, with its tokens. */
-function inclusionReceipts(cp: Heads, index: number, proof: Uint8Array[]): Uint8Array[] {
+export function inclusionReceipts(cp: Heads, index: number, proof: Uint8Array[]): Uint8Array[] {
   return cp.heads.map((h, k) => issueInclusionReceipt(h, index, proof, { timestamps: tokenList(cp.tokens, k) }));
+}
+
+/** A stored checkpoint as served (GET /checkpoint, GET /checkpoints): tree heads with root attached and tokens. */
+export function checkpointInfo(size: number, cp: Heads, anchorer: Pick<Anchorer, 'isComplete'>): CheckpointInfo {
+  return {
+    treeSize: size,
+    root: cp.heads[0]!.root,
+    signedTreeHeads: cp.heads.map((h, k) => encodeSignedTreeHead(h, { attachRoot: true, timestamps: tokenList(cp.tokens, k) })),
+    anchored: anchorer.isComplete(cp.heads.map((_, k) => cp.tokens[k] ?? new Map())),
+  };
 }
 
 /**
@@ -86,14 +96,7 @@ export class Queries {
   async latestCheckpoint(): Promise<CheckpointInfo | undefined> {
     const latest = await this.checkpoints.latest();
     if (!latest) return undefined;
-    const heads = decodeCheckpoint(latest.bytes);
-    const tokens = await this.anchors.tokens(latest.size);
-    return {
-      treeSize: latest.size,
-      root: heads[0]!.root,
-      signedTreeHeads: heads.map((h, k) => encodeSignedTreeHead(h, { attachRoot: true, timestamps: tokenList(tokens, k) })),
-      anchored: this.anchorer.isComplete(heads.map((_, k) => tokens[k] ?? new Map())),
-    };
+    return checkpointInfo(latest.size, await this.withTokens(latest), this.anchorer);
   }
 
   /**
