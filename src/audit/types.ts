@@ -1,8 +1,8 @@
-import type { TrustLevel } from '../aat/types.js';
+import type { CompletenessState, TrustLevel } from '../aat/index.js';
 import type { AtlogErrorCode } from '../errors.js';
 
 /**
- * The result of an audit of an evidence file (`atlog audit FILE --json`; spec/evidence.md section 5). This is a
+ * The result of an audit of an evidence file (`atlog audit FILE --json`; spec/bundle.md section 6). This is a
  * stable, versioned interface: the compliance report (`atlog report`) and other tools read it. Add members
  * only; a change of meaning or a removal bumps AUDIT_RESULT_VERSION.
  *
@@ -30,8 +30,8 @@ export type AuditVerdict = 'valid' | 'invalid' | 'cannot-evaluate';
 /** `ok`: ran and passed everywhere; `fail`: failed somewhere; `skip`: not run (the detail says why). */
 export type AuditCheckStatus = 'ok' | 'fail' | 'skip';
 
-/** AAT -06 session completeness (src/aat completeness): closed and committed, still running, or unknown. */
-export type AuditCompletenessState = 'complete' | 'open' | 'inconclusive';
+/** AAT -06 session completeness (src/aat completeness.ts): closed and committed, still running, or unknown. */
+export type AuditCompletenessState = CompletenessState;
 
 /** One place a check failed (or could not be evaluated). */
 export interface AuditFinding {
@@ -45,7 +45,7 @@ export interface AuditFinding {
 
 /**
  * One kind of check, aggregated over every place it ran (e.g. `receipts.inclusion` over every receipt).
- * Stable names: see AUDIT_CHECKS in src/audit/checks.ts and spec/evidence.md section 5.
+ * Stable names: see AUDIT_CHECKS in src/audit/checks.ts and spec/bundle.md section 5.
  */
 export interface AuditCheck {
   name: string;
@@ -185,12 +185,14 @@ export interface AuditTreeHeads {
 
 /** What the file says about itself (header and trailer), as read. */
 export interface AuditEvidence {
-  /** Evidence format version (spec/evidence.md). */
+  /** Evidence format version (spec/bundle.md section 4). */
   formatVersion: number | null;
   /** The exporter's selection, e.g. `{kind: "agent", agents: [...]}`, as written in the header. */
   selection: Record<string, unknown> | null;
-  /** The service's issuer name (CWT iss of its tree heads), when known. */
+  /** The service's issuer name (CWT iss of its verified final tree heads), when known. */
   service: string | null;
+  /** The service URL the exporter read, as the header names it. */
+  serviceUrl: string | null;
   exportedAt: string | null;
   finalTreeSize: number | null;
   /** File size in bytes, when the reader knows it. */
