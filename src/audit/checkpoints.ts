@@ -19,8 +19,8 @@ import { TREE_HEAD_LIST_LIMIT, type AuditCheckStatus, type AuditTreeHead, type A
 export interface CurrentCheckpoint {
   treeSize: number;
   root: Uint8Array;
-  /** Token bytes (hex) of the tree heads that verified, by signature (hex): a receipt carrying them needs no second check. */
-  tokens: Map<string, Set<string>>;
+  /** The verified tokens of each tree head that verified, by its signature: a receipt carrying them needs no second check. */
+  tokens: Array<{ signature: Uint8Array; tokens: Uint8Array[] }>;
   /** Earliest verified genTime (ISO) over its tree heads, or null. */
   anchoredAt: string | null;
   /** Its line in the result (entries counted as they come). */
@@ -111,15 +111,15 @@ export class CheckpointAuditor {
   }
 
   private async current(body: CheckpointBody, heads: Array<DecodedTreeHead & { root: Uint8Array }>, where: string, consistent: AuditCheckStatus): Promise<CurrentCheckpoint> {
-    const tokens = new Map<string, Set<string>>();
+    const tokens: CurrentCheckpoint['tokens'] = [];
     let anchoredAt: Date | undefined;
     for (const h of heads) {
-      const verified = new Set<string>();
+      const verified: Uint8Array[] = [];
       for (const t of await this.timestamps(h, where)) {
-        verified.add(toHex(t.token));
+        verified.push(t.token);
         if (anchoredAt === undefined || t.genTime < anchoredAt) anchoredAt = t.genTime;
       }
-      tokens.set(toHex(h.signature), verified);
+      tokens.push({ signature: h.signature, tokens: verified });
     }
     const summary: AuditTreeHead = {
       treeSize: body.treeSize,

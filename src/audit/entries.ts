@@ -139,9 +139,10 @@ export class EntryAuditor {
   private async receiptTokens(tokens: Uint8Array[], signature: Uint8Array, cp: CurrentCheckpoint | undefined, fail: (c: CheckName, code: AtlogErrorCode, d: string) => void): Promise<void> {
     const roots = this.o.tsaRoots;
     if (!roots || roots.length === 0) return;
-    const known = cp?.tokens.get(toHex(signature));
+    // Byte comparison, not hex keys: an ML-DSA-65 signature is 3,309 bytes and every receipt carries one.
+    const known = cp?.tokens.find((k) => equalBytes(k.signature, signature))?.tokens;
     for (const t of tokens) {
-      if (known?.has(toHex(t))) continue;
+      if (known?.some((k) => equalBytes(k, t))) continue;
       const r = await verifyToken(t, signature, roots);
       if ('genTime' in r) this.tally.ok('checkpoints.timestamps');
       else fail('checkpoints.timestamps', r.code, `a receipt's token: ${r.detail}`);
