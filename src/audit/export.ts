@@ -31,8 +31,9 @@ export interface ExportOptions {
   onEntry?: (count: number) => void;
 }
 
-/** Entries a session's first page asks for when several sessions are merged (later pages ask for a full page). */
-const FIRST_MERGE_PAGE = 8;
+/** Entries buffered in all when sessions are merged (a page per session), and the smallest page asked for. */
+const MERGE_BUDGET = 4000;
+const MIN_MERGE_PAGE = 8;
 
 function invalid(detail: string): AtlogError {
   return new AtlogError('ERR_INVALID_ARGUMENT', detail);
@@ -106,35 +107,41 @@ async function* rangeEntries(client: ExportClient, from: number, to: number, lim
   }
 }
 
-/** One session's entries below `to`, page by page (the first page small: many sessions may be merged). */
-async function* sessionEntries(client: ExportClient, agent: string, session: string, to: number, limit: number): AsyncGenerator<PageEntry> {
+/** One session's entries below `to`, page by page (`page` entries a request: many sessions may be merged). */
+async function* sessionEntries(client: ExportClient, agent: string, session: string, to: number, page: number): AsyncGenerator<PageEntry> {
   let next = 0;
-  for (let first = true; ; first = false) {
-    const page = await client.sessionEntryPage(agent, session, next, { limit: first ? Math.min(FIRST_MERGE_PAGE, limit) : limit });
-    for (const e of page) {
+  for (;;) {
+    const entries = await client.sessionEntryPage(agent, session, next, { limit: page });
+    for (const e of entries) {
       if (e.index >= to) return;
       yield e;
       next = e.index + 1;
     }
-    if (page.length === 0) return;
+    if (entries.length < page) return;
   }
 }
 
+/**
+ * The selected sessions' entries merged into log order. Every session is read at once (their records
+ * interleave in the log), each holding one page, so the page per session shrinks as sessions grow in number:
+ * about MERGE_BUDGET entries are buffered in all (at least MIN_MERGE_PAGE a session), however many run side by side.
+ */
 async function* agentEntries(client: ExportClient, sel: Extract<Selection, { kind: 'agents' }>, limit: number): AsyncGenerator<PageEntry> {
-  const sources: AsyncGenerator<PageEntry>[] = [];
+  const sessions: Array<[string, string]> = [];
   for (const agent of sel.agents) {
     if (sel.session !== undefined) {
-      sources.push(sessionEntries(client, agent, sel.session, sel.to, limit));
+      sessions.push([agent, sel.session]);
       continue;
     }
     for (let after: string | undefined; ; ) {
       const page = await client.agentSessions(agent, after === undefined ? {} : { after });
-      for (const s of page) sources.push(sessionEntries(client, agent, s.sessionId, sel.to, limit));
+      for (const s of page) sessions.push([agent, s.sessionId]);
       if (page.length === 0) break;
       after = page[page.length - 1]!.sessionId;
     }
   }
-  yield* mergeByIndex(sources);
+  const page = Math.max(MIN_MERGE_PAGE, Math.min(limit, Math.floor(MERGE_BUDGET / Math.max(1, sessions.length))));
+  yield* mergeByIndex(sessions.map(([agent, session]) => sessionEntries(client, agent, session, sel.to, page)));
 }
 
 /** The checkpoints the entries' receipts point at, fetched a page ahead, each with its proof to the final size. */
