@@ -1,10 +1,9 @@
 import { AtlogError } from '../errors.js';
 import type { LinkState } from '../aat/index.js';
-import type { CheckpointStore, LogReader, MetaStore, StoredCheckpoint } from '../storage/types.js';
+import type { StoredCheckpoint } from '../storage/types.js';
 import { toTransparentStatement } from '../statements/index.js';
-import type { AnchorStore, Anchorer } from './anchoring.js';
-import { checkpointInfo, inclusionReceipts, type Heads } from './queries.js';
-import { decodeCheckpoint, metaKeys, pad16, text } from './state.js';
+import { checkpointInfo, inclusionReceipts, StoreReader } from './queries.js';
+import { metaKeys, pad16, text } from './state.js';
 import type { CheckpointInfo } from './types.js';
 
 /**
@@ -57,20 +56,7 @@ function start(from: number): number {
   return from;
 }
 
-export class LogPages {
-  private readonly log: LogReader;
-  private readonly checkpoints: CheckpointStore;
-  private readonly meta: MetaStore;
-
-  constructor(
-    storage: { reader: LogReader; checkpoints: CheckpointStore; meta: MetaStore },
-    private readonly anchors: Pick<AnchorStore, 'tokens'>,
-    private readonly anchorer: Pick<Anchorer, 'isComplete'>,
-  ) {
-    this.log = storage.reader;
-    this.checkpoints = storage.checkpoints;
-    this.meta = storage.meta;
-  }
+export class LogPages extends StoreReader {
 
   /** Size of the newest signed checkpoint (0 for none): entries at or above it are not served yet. */
   private async top(): Promise<number> {
@@ -114,7 +100,7 @@ export class LogPages {
       let end = k;
       while (end < indexes.length && indexes[end]! < cp.size) end++;
       const group = indexes.slice(k, end);
-      const heads = await this.heads(cp);
+      const heads = await this.withTokens(cp);
       const proofs = await this.log.inclusionProofs(group, cp.size);
       for (const [j, index] of group.entries()) {
         yield { index, treeSize: cp.size, statement: toTransparentStatement(await this.log.entry(index), inclusionReceipts(heads, index, proofs[j]!)) };
@@ -142,12 +128,9 @@ export class LogPages {
     }
   }
 
-  private async heads(cp: StoredCheckpoint): Promise<Heads> {
-    return { heads: decodeCheckpoint(cp.bytes), tokens: await this.anchors.tokens(cp.size) };
-  }
 
   private async checkpointOf(cp: StoredCheckpoint, to: number | undefined): Promise<PagedCheckpoint> {
-    const out: PagedCheckpoint = checkpointInfo(cp.size, await this.heads(cp), this.anchorer);
+    const out: PagedCheckpoint = checkpointInfo(cp.size, await this.withTokens(cp), this.anchorer);
     if (to !== undefined) out.consistency = await this.log.consistencyProof(cp.size, to);
     return out;
   }

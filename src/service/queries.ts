@@ -29,6 +29,28 @@ export function checkpointInfo(size: number, cp: Heads, anchorer: Pick<Anchorer,
   };
 }
 
+/** What the read views (Queries, LogPages in pages.ts) share: the stores, and a checkpoint's heads with their tokens. */
+export abstract class StoreReader {
+  protected readonly log: LogReader;
+  protected readonly checkpoints: CheckpointStore;
+  protected readonly meta: MetaStore;
+
+  constructor(
+    storage: { reader: LogReader; checkpoints: CheckpointStore; meta: MetaStore },
+    protected readonly anchors: Pick<AnchorStore, 'tokens'>,
+    protected readonly anchorer: Pick<Anchorer, 'isComplete'>,
+  ) {
+    this.log = storage.reader;
+    this.checkpoints = storage.checkpoints;
+    this.meta = storage.meta;
+  }
+
+  /** A stored checkpoint's tree heads with the RFC 3161 tokens stored for it. */
+  protected async withTokens(cp: StoredCheckpoint): Promise<Heads> {
+    return { heads: decodeCheckpoint(cp.bytes), tokens: await this.anchors.tokens(cp.size) };
+  }
+}
+
 /**
  * Read-side queries over the log: receipts, Transparent Statements, checkpoints, consistency and sessions.
  *
@@ -37,25 +59,7 @@ export function checkpointInfo(size: number, cp: Heads, anchorer: Pick<Anchorer,
  * with (plus any RFC 3161 tokens that arrived later), and a client that wants a proof against a newer tree
  * asks for a consistency receipt from that size.
  */
-export class Queries {
-  private readonly log: LogReader;
-  private readonly checkpoints: CheckpointStore;
-  private readonly meta: MetaStore;
-
-  constructor(
-    storage: { reader: LogReader; checkpoints: CheckpointStore; meta: MetaStore },
-    private readonly anchors: Pick<AnchorStore, 'tokens'>,
-    private readonly anchorer: Pick<Anchorer, 'isComplete'>,
-  ) {
-    this.log = storage.reader;
-    this.checkpoints = storage.checkpoints;
-    this.meta = storage.meta;
-  }
-
-  /** A stored checkpoint's tree heads with the RFC 3161 tokens stored for it. */
-  private async withTokens(cp: StoredCheckpoint): Promise<Heads> {
-    return { heads: decodeCheckpoint(cp.bytes), tokens: await this.anchors.tokens(cp.size) };
-  }
+export class Queries extends StoreReader {
 
   private async heads(size: number): Promise<Heads | undefined> {
     const bytes = await this.checkpoints.get(size);
