@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +9,9 @@ import { exportCoseKey, generateKey, type PrivateKey } from '../src/keys/index.j
 import type { Pending, Sequencer } from '../src/service/sequencer.js';
 import { TransparencyService } from '../src/service/index.js';
 import { AAT_CONTENT_TYPE, buildStatement, entryHash, registrationEntry } from '../src/statements/index.js';
-import { createTimestampers } from '../src/tsa/index.js';
+import { createTimestampers } from '../src/tsa-server/timestampers.js';
 import { toHex } from '../src/util/bytes.js';
+import { freePort } from '../test/helpers/net.js';
 
 /**
  * `npm run bench -- audit [--sizes 10000,100000,1000000] [--session N] [--dir PATH]`: `atlog export --all` over
@@ -112,17 +112,6 @@ async function build(dir: string, n: number, session: number, key: PrivateKey, a
     await svc.close();
   }
   return (performance.now() - t0) / 1000;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 interface Proc {
