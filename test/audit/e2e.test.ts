@@ -187,6 +187,42 @@ describe('atlog export and atlog audit, end to end', { timeout: 120_000 }, () =>
     });
   });
 
+  it('a range of the log (--from-index/--to-index, --since): every index once; sessions begun earlier cannot be judged', async () => {
+    const file = join(dir, 'range.evidence');
+    expect((await atlog(['export', '--url', url, '--from-index', '100', '--to-index', '140', '--out', file])).code).toBe(0);
+    const { code, result } = await audit(file, ['--allow-incomplete']);
+    expect(result.evidence.selection).toEqual({ kind: 'range', from: 100, to: 140 });
+    expect(result.entries).toMatchObject({ total: 40, firstIndex: 100, lastIndex: 139 });
+    expect(failed(result)).toEqual({ 'sessions.chain': 'ERR_AUDIT_UNDETERMINED' });
+    expect(result.checks.find((c) => c.name === 'sessions.chain')?.findings[0]?.undetermined).toBe(true);
+    expect([code, result.verdict]).toEqual([2, 'cannot-evaluate']);
+    // Dropping an index from a range is a gap, whatever the sessions say.
+    const items = itemsOf(file);
+    const gap = await audit(writeItems('range-gap.evidence', dropEntry(items, items.findIndex((i) => i.get('index') === 120))), ['--allow-incomplete']);
+    expect(gap.code).toBe(1);
+    expect(failed(gap.result)).toMatchObject({ 'entries.selection': 'ERR_EVIDENCE_GAP' });
+
+    const since = join(dir, 'since.evidence');
+    expect((await atlog(['export', '--url', url, '--since', '2000-01-01T00:00:00Z', '--out', since])).code).toBe(0);
+    const s = await audit(since);
+    expect(s.result.evidence.selection).toMatchObject({ kind: 'since', since: '2000-01-01T00:00:00.000Z', from: 0 });
+    expect(s.result.entries.firstIndex).toBe(0);
+  });
+
+  it('bad usage and a cut-off file: exit 2 and exit 1 with their codes', async () => {
+    const both = await atlog(['export', '--url', url, '--all', '--agent', agents.a.agentId, '--out', join(dir, 'x.evidence')]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give exactly one of --agent, --since, --from-index or --all/);
+    const bytes = readFileSync(good);
+    const cut = join(dir, 'cut.evidence');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const { code, result } = await audit(cut);
+    expect(code).toBe(1);
+    expect(failed(result)).toMatchObject({ 'evidence.format': 'ERR_EVIDENCE_TRUNCATED' });
+    const missing = await atlog(['audit', join(dir, 'nothing-here.evidence'), '--json']);
+    expect(missing.code).toBe(2);
+  });
+
   it('an edited record: the receipt no longer binds it', async () => {
     const items = itemsOf(good);
     const at = entryIndexes(items, agents.b)[50]!;
