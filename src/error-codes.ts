@@ -175,6 +175,19 @@ const TABLE = {
   ERR_BUNDLE_NOT_IN_SESSION: { meaning: "a record of another agent or session than the bundle's" },
   ERR_BUNDLE_RECORD_UNAVAILABLE: { meaning: 'a record that is not in the bundle (Hash Envelope) or unreadable' },
 
+  // Evidence files and their audit (spec/bundle.md sections 4 to 6, docs/auditor.md).
+  ERR_EVIDENCE_MALFORMED: { meaning: 'not an evidence file atlog can read: bad CBOR, or an item of the wrong shape' },
+  ERR_EVIDENCE_UNSUPPORTED_VERSION: { meaning: 'an evidence format version other than 1' },
+  ERR_EVIDENCE_TRUNCATED: { meaning: "no end item, or the end item's counts differ from the items read" },
+  ERR_EVIDENCE_ORDER: { meaning: 'entries or checkpoints not in strictly increasing log order' },
+  ERR_EVIDENCE_GAP: { meaning: 'a log index missing from an export that claims a contiguous range' },
+  ERR_EVIDENCE_OUT_OF_SELECTION: { meaning: "an entry the header's selection does not cover" },
+  ERR_EVIDENCE_NOT_IN_CHECKPOINT: { meaning: "an entry whose receipts are not against the checkpoint item before it" },
+  ERR_EVIDENCE_CHECKPOINT_MISMATCH: { meaning: "a checkpoint item whose tree heads do not sign its size and root" },
+  ERR_AUDIT_UNPINNED_KEYS: { meaning: "no service keys given: the evidence checks out only under the keys it carries itself" },
+  ERR_AUDIT_UNDETERMINED: { meaning: 'something that decides validity lies outside the evidence (a record or delegation not in the file)' },
+  ERR_DELEGATION_TASK_MISMATCH: { meaning: "delegated_by.task_description_hash differs from the delegation's" },
+
   // Delegation links between sessions (spec/bundle.md section 3).
   ERR_DELEGATION_EMPTY: { meaning: 'no session given' },
   ERR_DELEGATION_INVALID_SESSION: { meaning: 'a session that does not verify as a chain' },

@@ -44,21 +44,40 @@ function seconds(ns: bigint): number {
 }
 
 /**
+ * What completeness needs of a verified chain: its last record, how many records it has, and the heartbeat
+ * interval in force (heartbeatInterval). A streaming verifier keeps these instead of the chain.
+ */
+export interface SessionTail {
+  last: AatRecord;
+  records: number;
+  heartbeatIntervalS: number | undefined;
+}
+
+/**
  * Completeness of a session whose chain verified (verifyChain `valid`), genesis first.
  * @throws AtlogError `ERR_INVALID_ARGUMENT` for an empty chain or an `at` that is not a valid date.
  */
 export function sessionCompleteness(chain: readonly AatRecord[], opts: CompletenessOptions = {}): Completeness {
   const last = chain[chain.length - 1];
   if (last === undefined) throw new AtlogError('ERR_INVALID_ARGUMENT', 'completeness needs at least the genesis record');
+  return tailCompleteness({ last, records: chain.length, heartbeatIntervalS: heartbeatInterval(chain) }, opts);
+}
+
+/**
+ * {@link sessionCompleteness} from the tail of a verified chain.
+ * @throws AtlogError `ERR_INVALID_ARGUMENT` for an `at` that is not a valid date.
+ */
+export function tailCompleteness(tail: SessionTail, opts: CompletenessOptions = {}): Completeness {
+  const { last, records } = tail;
   if (isSessionEnd(last)) {
     const d = last.action_detail;
     if (d['session_hash'] === undefined || d['record_count'] === undefined) {
       return { state: 'inconclusive', detail: `session_end ${last.record_id} carries no session_hash/record_count, so the close does not commit to the session's records` };
     }
-    return { state: 'complete', detail: `closed by session_end ${last.record_id}: ${chain.length} records, record_count and session_hash match` };
+    return { state: 'complete', detail: `closed by session_end ${last.record_id}: ${records} records, record_count and session_hash match` };
   }
-  const interval = heartbeatInterval(chain);
-  const none = `no session_end after record ${chain.length - 1} (${last.record_id})`;
+  const interval = tail.heartbeatIntervalS;
+  const none = `no session_end after record ${records - 1} (${last.record_id})`;
   if (interval === undefined) {
     return { state: 'inconclusive', detail: `${none} and no heartbeat_interval_s: the session may still be running, or its last records may have been removed` };
   }

@@ -13,11 +13,13 @@ export { checkLink, linkStateOf, type LinkState, type LinkResult, type LinkBreak
 export { genesisRecord, nextRecord, sessionEndRecord, newUuid, defaultPhase, type GenesisInput, type NextInput, type BuildOptions } from './build.js';
 export {
   sessionCompleteness,
+  tailCompleteness,
   heartbeatInterval,
   HEARTBEAT_GRACE,
   type Completeness,
   type CompletenessState,
   type CompletenessOptions,
+  type SessionTail,
 } from './completeness.js';
 export {
   signRecord,

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { useNodeSignatures } from '../crypto/node/signatures.js';
+import * as audit from './audit.js';
+import * as exportCmd from './export.js';
 import * as fetchCmd from './fetch.js';
 import * as issuers from './issuers.js';
 import * as keygen from './keygen.js';
@@ -24,5 +26,5 @@ program
   .description('Agent transparency log: a SCITT transparency service and offline verifier')
   .version(version, '-V, --version', 'print the atlog version')
   .showHelpAfterError();
-for (const mod of [serve, registerCmd, fetchCmd, issuers, keys, keygen, sign, verify, witness]) mod.register(program);
+for (const mod of [serve, registerCmd, fetchCmd, exportCmd, issuers, keys, keygen, sign, verify, audit, witness]) mod.register(program);
 await program.parseAsync(process.argv);

@@ -53,7 +53,8 @@ interface Opts {
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
-function read(file: string, what: string): Uint8Array {
+/** A file's bytes. @throws CannotEvaluate when it cannot be read. */
+export function read(file: string, what: string): Uint8Array {
   try {
     return new Uint8Array(readFileSync(file));
   } catch (e) {
@@ -61,7 +62,8 @@ function read(file: string, what: string): Uint8Array {
   }
 }
 
-function keysFrom(files: string[], what: string): PublicKey[] {
+/** Public keys of key files (COSE_Key, COSE_KeySet, PEM; private halves reduced). @throws CannotEvaluate */
+export function keysFrom(files: string[], what: string): PublicKey[] {
   return files.flatMap((f) => {
     try {
       // a private key file works too: only its public half is used
@@ -83,8 +85,8 @@ function parseAlg(s: string): number {
   }
 }
 
-/** The record-level options (--aat and --bundle): keys, strictness, completeness, time, draft. */
-function recordOptions(o: Opts): RecordCheckOptions {
+/** The record-level options (--aat, --bundle, and `atlog audit`): keys, strictness, completeness, time, draft. */
+export function recordOptions(o: Pick<Opts, 'at' | 'draft' | 'recordKey' | 'requireRecordSignatures' | 'allowIncomplete'>): RecordCheckOptions {
   let at = new Date(); // heartbeats are judged as of now unless --at says otherwise
   if (o.at !== undefined) {
     if (!isTimestamp(o.at)) throw new CannotEvaluate(`--at must be an RFC 3339 date-time such as 2026-03-29T12:00:00Z, not ${o.at}`);

@@ -9,6 +9,17 @@ import { COSE_MEDIA_TYPE, STATEMENT_MEDIA_TYPE } from '../statements/media-types
 import { toBase64Url } from '../util/bytes.js';
 import { resolveClientOptions, type CallOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import { decodeProblem, MT_PROBLEM_CBOR, problemError } from './problem.js';
+import {
+  parseCheckpointPage,
+  parseEntryPage,
+  parseSessionList,
+  type AgentSession,
+  type CheckpointPageOptions,
+  type PageCheckpoint,
+  type PageEntry,
+  type PageOptions,
+  type SessionPageOptions,
+} from './pages.js';
 import { registerStatement, waitForReceipt, type Registration } from './register.js';
 import { withCall, type Answer, type Call } from './transport.js';
 
@@ -85,6 +96,14 @@ export interface TransparencyClient {
   sessionBundle(agentId: string, sessionId: string, opts?: CallOptions): Promise<Uint8Array>;
   /** The embedded TSA's root certificate as PEM (atlog `GET /tsa/root.pem`). */
   tsaRoot(opts?: CallOptions): Promise<string>;
+  /** One page of log entries from index `from`, below the newest checkpoint (atlog `GET /entries?from=`). */
+  entries(from: number, opts?: PageOptions): Promise<PageEntry[]>;
+  /** One page of signed checkpoints, optionally with consistency proofs to `to` (atlog `GET /checkpoints`). */
+  checkpoints(opts?: CheckpointPageOptions): Promise<PageCheckpoint[]>;
+  /** One page of an agent's sessions (atlog `GET /agents/{agent}/sessions`). @throws ERR_CLIENT_NOT_FOUND */
+  agentSessions(agentId: string, opts?: SessionPageOptions): Promise<AgentSession[]>;
+  /** One page of a session's entries from index `from` (atlog `GET /agents/{agent}/sessions/{session}/entries`). */
+  sessionEntryPage(agentId: string, sessionId: string, from: number, opts?: PageOptions): Promise<PageEntry[]>;
   /** atlog's admin API for issuer keys; needs `adminToken`. @throws ERR_INVALID_ARGUMENT without it. */
   readonly issuers: {
     list(opts?: CallOptions): Promise<IssuerView[]>;
@@ -109,6 +128,7 @@ function shaped<T>(a: Answer, what: string, parse: (body: Uint8Array) => T): T {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MT_CBOR_SEQ = 'application/cbor-seq';
 
 /**
  * GET a resource, following a few ordinary redirects, and return the 200 answer.
@@ -214,6 +234,16 @@ export function createClient(options: ClientOptions): TransparencyClient {
     });
   };
 
+  /** A paged read: GET `path` with the query, the body parsed by `parse` (pages.ts). */
+  const page = <T>(opts: CallOptions | undefined, path: string, query: Record<string, number | string | undefined>, accept: string, what: string, parse: (b: Uint8Array) => T): Promise<T> =>
+    run(opts, async (c) => {
+      const u = at(path);
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, String(v));
+      return shaped(await get(c, u, accept), what, parse);
+    });
+  const session = (agentId: string, sessionId?: string): string =>
+    `agents/${seg(agentId, 'agentId')}/sessions${sessionId === undefined ? '' : `/${seg(sessionId, 'sessionId')}`}`;
+
   return {
     url: o.url,
     register: (statement, opts) => run(opts, (c) => registerStatement(c, o.url, statement), o.registerTimeoutMs),
@@ -258,6 +288,12 @@ export function createClient(options: ClientOptions): TransparencyClient {
           return pem;
         });
       }),
+    entries: (from, opts) => page(opts, 'entries', { from: size(from, 'from'), limit: opts?.limit }, MT_CBOR_SEQ, 'a page of entries', parseEntryPage),
+    checkpoints: (opts) =>
+      page(opts, 'checkpoints', { from: opts?.from, limit: opts?.limit, to: opts?.to }, MT_CBOR_SEQ, 'a page of checkpoints', parseCheckpointPage),
+    agentSessions: (agentId, opts) => page(opts, session(agentId), { after: opts?.after, limit: opts?.limit }, 'application/json', 'a session list', parseSessionList),
+    sessionEntryPage: (agentId, sessionId, from, opts) =>
+      page(opts, `${session(agentId, sessionId)}/entries`, { from: size(from, 'from'), limit: opts?.limit }, MT_CBOR_SEQ, 'a page of entries', parseEntryPage),
     issuers: {
       list: (opts) => run(opts, (c) => admin(c, 'admin/issuers')),
       add: (iss, keyFile, opts) =>

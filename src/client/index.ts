@@ -3,3 +3,4 @@ export { createClient, type Checkpoint, type IssuerView, type KeySet, type Recei
 export type { CallOptions, ClientOptions, FetchLike } from './options.js';
 export { decodeProblem, type DecodedProblem } from './problem.js';
 export type { Registration } from './register.js';
+export type { AgentSession, CheckpointPageOptions, PageCheckpoint, PageEntry, PageOptions, SessionPageOptions } from './pages.js';

@@ -6,6 +6,7 @@ import { RateLimiter } from './rate-limit.js';
 import { adminRouter } from './routes/admin.js';
 import { entriesRouter, registerStatement } from './routes/entries.js';
 import { keysRouter } from './routes/keys.js';
+import { logPagesRouter } from './routes/log-pages.js';
 import { logViewsRouter } from './routes/log-views.js';
 import { opsRouter } from './routes/ops.js';
 
@@ -129,6 +130,7 @@ function createApp(ctx: HttpContext, s: Steps): Express {
   app.use(keysRouter(ctx));
   app.use(entriesRouter(ctx));
   app.use(logViewsRouter(ctx));
+  app.use(logPagesRouter(ctx));
   app.use(adminRouter(ctx));
 
   app.use(() => {

@@ -1,4 +1,5 @@
 import type { PublicKey } from '../keys/types.js';
+import type { LogPages } from '../service/pages.js';
 import type { CheckpointInfo, IssuerInfo, OperationInfo, PolicyInfo, RegisteredEntry, ServiceStats, Submission } from '../service/types.js';
 
 /**
@@ -43,7 +44,12 @@ export interface ServicePort {
   close(): Promise<void>;
   /** The service identity (CWT iss). */
   readonly issuer?: string;
+  /** Paged reads (GET /entries?from, /checkpoints, /agents/{agent}/sessions...); optional: 404 without. */
+  readonly pages?: LogPagesPort;
 }
+
+/** The paged reads of src/service/pages.ts, as the HTTP layer streams them (spec/api.md "Pages"). */
+export type LogPagesPort = Pick<LogPages, 'entries' | 'sessionEntries' | 'checkpointPage' | 'agentSessions'>;
 
 /** Issuer administration, as the admin endpoints use it. */
 export interface IssuerAdmin {

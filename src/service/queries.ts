@@ -9,14 +9,46 @@ import { decodeCheckpoint, metaKeys, text, tokenList } from './state.js';
 import type { CheckpointInfo, RegisteredEntry } from './types.js';
 
 /** A checkpoint's tree heads (P-256 first) and their tokens. */
-interface Heads {
+export interface Heads {
   heads: SignedTreeHead[];
   tokens: CheckpointTokens;
 }
 
 /** Inclusion receipts of entry `index`, one per tree head of `cp`, with its tokens. */
-function inclusionReceipts(cp: Heads, index: number, proof: Uint8Array[]): Uint8Array[] {
+export function inclusionReceipts(cp: Heads, index: number, proof: Uint8Array[]): Uint8Array[] {
   return cp.heads.map((h, k) => issueInclusionReceipt(h, index, proof, { timestamps: tokenList(cp.tokens, k) }));
+}
+
+/** A stored checkpoint as served (GET /checkpoint, GET /checkpoints): tree heads with root attached and tokens. */
+export function checkpointInfo(size: number, cp: Heads, anchorer: Pick<Anchorer, 'isComplete'>): CheckpointInfo {
+  return {
+    treeSize: size,
+    root: cp.heads[0]!.root,
+    signedTreeHeads: cp.heads.map((h, k) => encodeSignedTreeHead(h, { attachRoot: true, timestamps: tokenList(cp.tokens, k) })),
+    anchored: anchorer.isComplete(cp.heads.map((_, k) => cp.tokens[k] ?? new Map())),
+  };
+}
+
+/** What the read views (Queries, LogPages in pages.ts) share: the stores, and a checkpoint's heads with their tokens. */
+export abstract class StoreReader {
+  protected readonly log: LogReader;
+  protected readonly checkpoints: CheckpointStore;
+  protected readonly meta: MetaStore;
+
+  constructor(
+    storage: { reader: LogReader; checkpoints: CheckpointStore; meta: MetaStore },
+    protected readonly anchors: Pick<AnchorStore, 'tokens'>,
+    protected readonly anchorer: Pick<Anchorer, 'isComplete'>,
+  ) {
+    this.log = storage.reader;
+    this.checkpoints = storage.checkpoints;
+    this.meta = storage.meta;
+  }
+
+  /** A stored checkpoint's tree heads with the RFC 3161 tokens stored for it. */
+  protected async withTokens(cp: StoredCheckpoint): Promise<Heads> {
+    return { heads: decodeCheckpoint(cp.bytes), tokens: await this.anchors.tokens(cp.size) };
+  }
 }
 
 /**
@@ -27,25 +59,7 @@ function inclusionReceipts(cp: Heads, index: number, proof: Uint8Array[]): Uint8
  * with (plus any RFC 3161 tokens that arrived later), and a client that wants a proof against a newer tree
  * asks for a consistency receipt from that size.
  */
-export class Queries {
-  private readonly log: LogReader;
-  private readonly checkpoints: CheckpointStore;
-  private readonly meta: MetaStore;
-
-  constructor(
-    storage: { reader: LogReader; checkpoints: CheckpointStore; meta: MetaStore },
-    private readonly anchors: Pick<AnchorStore, 'tokens'>,
-    private readonly anchorer: Pick<Anchorer, 'isComplete'>,
-  ) {
-    this.log = storage.reader;
-    this.checkpoints = storage.checkpoints;
-    this.meta = storage.meta;
-  }
-
-  /** A stored checkpoint's tree heads with the RFC 3161 tokens stored for it. */
-  private async withTokens(cp: StoredCheckpoint): Promise<Heads> {
-    return { heads: decodeCheckpoint(cp.bytes), tokens: await this.anchors.tokens(cp.size) };
-  }
+export class Queries extends StoreReader {
 
   private async heads(size: number): Promise<Heads | undefined> {
     const bytes = await this.checkpoints.get(size);
@@ -86,14 +100,7 @@ export class Queries {
   async latestCheckpoint(): Promise<CheckpointInfo | undefined> {
     const latest = await this.checkpoints.latest();
     if (!latest) return undefined;
-    const heads = decodeCheckpoint(latest.bytes);
-    const tokens = await this.anchors.tokens(latest.size);
-    return {
-      treeSize: latest.size,
-      root: heads[0]!.root,
-      signedTreeHeads: heads.map((h, k) => encodeSignedTreeHead(h, { attachRoot: true, timestamps: tokenList(tokens, k) })),
-      anchored: this.anchorer.isComplete(heads.map((_, k) => tokens[k] ?? new Map())),
-    };
+    return checkpointInfo(latest.size, await this.withTokens(latest), this.anchorer);
   }
 
   /**

@@ -11,6 +11,7 @@ import { loadServiceKeys, serviceKeySet } from './keys.js';
 import { OperationTable } from './operations.js';
 import { resolveServiceOptions, type ServiceOptions, type ServiceOptionsInput } from './options.js';
 import { PolicyHolder } from './policy/holder.js';
+import { LogPages } from './pages.js';
 import { Queries } from './queries.js';
 import { Registrar } from './registration.js';
 import { Sealer } from './sealer.js';
@@ -32,6 +33,7 @@ interface ServiceParts {
   anchorer: Anchorer;
   sequencer: Sequencer;
   queries: Queries;
+  pages: LogPages;
   ops: OperationTable;
   admission: Admission;
 }
@@ -44,10 +46,13 @@ interface ServiceParts {
 export class TransparencyService {
   /** Issuer administration (admin API): persisted in the meta store, merged with the policy file's issuers. */
   readonly issuers: Pick<IssuerRegistry, 'add' | 'revoke' | 'list'>;
+  /** Paged reads for exporters and monitors: entries, sessions, checkpoints (pages.ts, spec/api.md "Pages"). */
+  readonly pages: LogPages;
   private closed = false;
 
   private constructor(private readonly p: ServiceParts) {
     this.issuers = p.registry; // add(iss, key, { status, notBefore, notAfter }), revoke(iss, kid?), list()
+    this.pages = p.pages;
   }
 
   /** The service identity (CWT iss of tree heads and receipts). */
@@ -90,7 +95,8 @@ export class TransparencyService {
       const admission = new Admission({
         registrar: new Registrar(registry, pool), reader, queries, ops, sequencer, policy: current, queueLimit: o.queueLimit,
       });
-      const s = new TransparencyService({ options: o, storage, keys, policy, registry, pool, signer, anchorer, sequencer, queries, ops, admission });
+      const pages = new LogPages(storage, anchors, anchorer);
+      const s = new TransparencyService({ options: o, storage, keys, policy, registry, pool, signer, anchorer, sequencer, queries, pages, ops, admission });
       await sequencer.recover();
       await anchorer.start();
       if (o.watchPolicy) policy.watch(o.policyDebounceMs);

@@ -105,8 +105,11 @@ export interface LogReader {
 export interface MetaStore {
   /** The value of `key`, or undefined. @throws AtlogError `ERR_INVALID_ARGUMENT` for an empty key. */
   get(key: string): Promise<Uint8Array | undefined>;
-  /** Every key starting with `prefix`, in UTF-8 byte order of the keys, at most `limit`. */
-  range(prefix: string, opts?: { limit?: number }): Promise<MetaPut[]>;
+  /**
+   * Every key starting with `prefix`, in UTF-8 byte order of the keys, at most `limit`; with `after`, only the
+   * keys that sort after it (so a caller pages through a prefix: pass the last key it got).
+   */
+  range(prefix: string, opts?: { limit?: number; after?: string }): Promise<MetaPut[]>;
   /**
    * Calls `fn` with every key starting with `prefix`, in key order, without reading the values and without
    * holding them all in memory (rebuilding in-memory indexes on open).

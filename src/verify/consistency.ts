@@ -1,7 +1,7 @@
 import { AtlogError } from '../errors.js';
 import { cborDecode } from '../cose/cbor.js';
 import type { PublicKey } from '../keys/index.js';
-import { verifyConsistencyReceipt, verifySignedTreeHead } from '../receipts/index.js';
+import { verifyConsistencyReceipt, verifySignedTreeHead, type DecodedTreeHead } from '../receipts/index.js';
 import { equalBytes, toHex } from '../util/bytes.js';
 import { ReportBuilder, type VerificationReport } from './report.js';
 
@@ -64,18 +64,29 @@ export function verifyCheckpoint(bytes: Uint8Array, keys: readonly PublicKey[], 
   if (typeof size !== 'number' || !(r instanceof Uint8Array) || r.length !== 32 || !Array.isArray(heads) || heads.length === 0) {
     throw new AtlogError('ERR_RECEIPT_MALFORMED', 'checkpoint map needs treeSize, a 32-byte root and signedTreeHeads');
   }
-  let verified = 0;
+  verifyTreeHeads(size, r, heads, keys);
+  return { treeSize: size, root: r };
+}
+
+/**
+ * The signed tree heads of one checkpoint (size and root known): each must either verify over `root` with a
+ * trusted key and name `size`, or name a key the auditor does not hold; at least one must verify.
+ * @returns the tree heads that verified, in order.
+ * @throws AtlogError ERR_RECEIPT_MALFORMED, ERR_RECEIPT_UNKNOWN_KEY (none verified), ERR_RECEIPT_BAD_SIGNATURE.
+ */
+export function verifyTreeHeads(size: number, root: Uint8Array, heads: readonly unknown[], keys: readonly PublicKey[]): Array<DecodedTreeHead & { root: Uint8Array }> {
+  const verified: Array<DecodedTreeHead & { root: Uint8Array }> = [];
   for (const h of heads) {
     if (!(h instanceof Uint8Array)) throw new AtlogError('ERR_RECEIPT_MALFORMED', 'signedTreeHeads must be bstr');
     try {
-      const t = verifySignedTreeHead(h, { keys, root: r });
+      const t = verifySignedTreeHead(h, { keys, root });
       if (t.treeSize !== size) throw new AtlogError('ERR_RECEIPT_MALFORMED', `tree head size ${t.treeSize} is not the checkpoint's ${size}`);
-      verified++;
+      verified.push(t);
     } catch (e) {
       if (e instanceof AtlogError && e.code === 'ERR_RECEIPT_UNKNOWN_KEY') continue; // a key the auditor does not pin
       throw e;
     }
   }
-  if (verified === 0) throw new AtlogError('ERR_RECEIPT_UNKNOWN_KEY', 'no tree head of the checkpoint is signed by a trusted service key');
-  return { treeSize: size, root: r };
+  if (verified.length === 0) throw new AtlogError('ERR_RECEIPT_UNKNOWN_KEY', 'no tree head of the checkpoint is signed by a trusted service key');
+  return verified;
 }

@@ -4,11 +4,11 @@ export { PUBLISHED_FAILURE_CODES } from './codes.js';
 export { verifyTransparentStatement, type VerifyStatementOptions, type StatementReport } from './statement.js';
 export { statementEntryHash, statementFacts, embeddedReceipts, type StatementFacts } from './entry.js';
 export { ccfTrustStoreKeys } from './ccf-trust.js';
-export { verifyTreeHeadConsistency, verifyCheckpoint, type VerifyConsistencyOptions } from './consistency.js';
+export { verifyTreeHeadConsistency, verifyCheckpoint, verifyTreeHeads, type VerifyConsistencyOptions } from './consistency.js';
 export { encodeBundle, decodeBundle, assembleBundle, BUNDLE_VERSION, type SessionBundle, type BundleEntry } from './bundle-format.js';
 export { verifySessionBundle, type BundleVerifyOptions, type SessionReport } from './session.js';
 export { verifyDelegation } from './delegation.js';
-export { checkSessionRecords, recordKey, type RecordKey, type RecordCheckOptions } from './records.js';
+export { checkSessionRecords, recordKey, signatureVerdict, type RecordKey, type RecordCheckOptions, type SignatureVerdict } from './records.js';
 export { parseAatRecords, verifyAatChain, type AatChainOptions, type AatChainReport } from './aat.js';
 // What an offline verifier needs besides its checks (the `atlog/verify` entry exports this file alone): reading
 // the keys it is given, the lower-level receipt checks, and the error type every check reports with.

@@ -56,22 +56,23 @@ export interface RecordCheckOptions {
   chain?: ChainOptions;
 }
 
-type Verdict = { status: 'ok'; detail: string } | { status: 'fail' | 'unchecked'; code: AtlogErrorCode; detail: string };
+/** The verdict on one record's signature: checked and good, failed, or not checkable (no key, another sig_alg). */
+export type SignatureVerdict = { status: 'ok'; detail: string } | { status: 'fail' | 'unchecked'; code: AtlogErrorCode; detail: string };
 
 function verifies(r: AatRecord, k: RecordKey, lowS?: boolean): boolean {
   return verifyRecordSignature(r, k.jwk, lowS === undefined ? {} : { lowS });
 }
 
 /** Why a signature that the named key does not verify fails: a -06 high-S signature, or a bad one. */
-function badSignature(r: AatRecord, keys: RecordKey[]): Verdict {
+function badSignature(r: AatRecord, keys: RecordKey[]): SignatureVerdict {
   if (r.sig_alg !== undefined && isHighS(r.signature!) && keys.some((k) => verifies(r, k, false))) {
     return { status: 'fail', code: 'ERR_AAT_RECORD_HIGH_S', detail: 'the signature verifies only with high S, which -06 signers must not emit' };
   }
   return { status: 'fail', code: 'ERR_AAT_RECORD_BAD_SIGNATURE', detail: `signature does not verify with the key for ${r.signer_kid ?? 'any given key'}` };
 }
 
-/** The verdict on one signed, valid record's signature. */
-function signatureVerdict(r: AatRecord, keys: readonly RecordKey[]): Verdict {
+/** The verdict on one signed, valid record's signature, with the keys an auditor gave (matched by signer_kid). */
+export function signatureVerdict(r: AatRecord, keys: readonly RecordKey[]): SignatureVerdict {
   if (r.sig_alg !== undefined && r.sig_alg !== RECORD_SIG_ALG) {
     return { status: 'unchecked', code: 'ERR_AAT_RECORD_UNSUPPORTED_ALG', detail: `sig_alg ${r.sig_alg} is not one atlog verifies (${RECORD_SIG_ALG})` };
   }
@@ -106,7 +107,7 @@ function checkSignatures(b: ReportBuilder, records: readonly unknown[], o: Recor
       b.skip(name, 'not checked: the record is not valid (see session.chain)');
       return;
     }
-    let v: Verdict;
+    let v: SignatureVerdict;
     try {
       v = signatureVerdict(x, keys);
     } catch (e) {

@@ -48,16 +48,25 @@ function issuerSignature(b: ReportBuilder, f: StatementFacts, o: VerifyStatement
     else b.skip(name, 'not checked: no issuer key given (the service checked it at registration)');
     return;
   }
-  // Prefer keys whose kid (or thumbprint) matches the statement's kid; issuers name keys their own way, so fall
-  // back to every given key of the statement's algorithm family. Either way the signature decides.
-  const family = o.issuerKeys.filter((k) => k.supportsAlg(f.alg));
+  const v = issuerSignatureVerdict(f, o.issuerKeys);
+  if (v.ok) b.pass(name, v.detail);
+  else b.fail(name, v.code, v.detail);
+}
+
+/**
+ * The issuer's signature on a statement, checked with the keys given (at least one). Keys whose kid (or
+ * thumbprint) matches the statement's kid are preferred; issuers name keys their own way, so otherwise every
+ * given key of the statement's algorithm family is tried. Either way the signature decides.
+ */
+export function issuerSignatureVerdict(
+  f: StatementFacts,
+  issuerKeys: readonly PublicKey[],
+): { ok: true; detail: string } | { ok: false; code: 'ERR_STATEMENT_UNKNOWN_KEY' | 'ERR_STATEMENT_BAD_SIGNATURE'; detail: string } {
+  const family = issuerKeys.filter((k) => k.supportsAlg(f.alg));
   const kid = f.kid;
   const byKid = kid ? family.filter((k) => equalBytes(k.kid, kid) || equalBytes(k.thumbprint, kid)) : [];
   const keys = byKid.length > 0 ? byKid : family;
-  if (keys.length === 0) {
-    b.fail(name, 'ERR_STATEMENT_UNKNOWN_KEY', `no issuer key for alg ${f.alg}`);
-    return;
-  }
+  if (keys.length === 0) return { ok: false, code: 'ERR_STATEMENT_UNKNOWN_KEY', detail: `no issuer key for alg ${f.alg}` };
   const s = f.sign1;
   const tbs = toBeSigned(s.protectedBytes, s.payload!);
   const ok = keys.some((k) => {
@@ -67,8 +76,8 @@ function issuerSignature(b: ReportBuilder, f: StatementFacts, o: VerifyStatement
       return false;
     }
   });
-  if (ok) b.pass(name, `verified (alg ${f.alg}, iss ${f.issuer})`);
-  else b.fail(name, 'ERR_STATEMENT_BAD_SIGNATURE', `signature does not verify with any of ${keys.length} issuer key(s)`);
+  if (ok) return { ok: true, detail: `verified (alg ${f.alg}, iss ${f.issuer})` };
+  return { ok: false, code: 'ERR_STATEMENT_BAD_SIGNATURE', detail: `signature does not verify with any of ${keys.length} issuer key(s)` };
 }
 
 function checkReceipt(r: Uint8Array, entryHash: Uint8Array, o: VerifyStatementOptions): ReceiptVerification {

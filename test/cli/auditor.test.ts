@@ -25,8 +25,8 @@ describe('docs/auditor.md', () => {
       const out = r.stdout.slice(r.stdout.indexOf('=== auditor.md ==='), r.stdout.indexOf('=== stop ==='));
       // 1: the keys, with their kids
       expect(out).toMatch(/^2 keys written to service-keys\.cbor: [A-Za-z0-9_-]{43}, [A-Za-z0-9_-]{43}$/m);
-      // 2, 3 (CCF), 6, 7 and two live checks of 8 are VALID; sessions say their completeness (5, 8, 9)
-      expect(out.match(/^VALID$/gm)?.length).toBe(6);
+      // 2, 3 (CCF), 6, 7, two live checks of 8 and one audit of 10 are VALID; sessions say their completeness (5, 8, 9)
+      expect(out.match(/^VALID$/gm)?.length).toBe(7);
       expect(out.match(/^VALID \(session complete\)$/gm)?.length).toBe(4); // 5 and three in 9
       expect(out.match(/^VALID \(session inconclusive: not proven complete\)$/gm)?.length).toBe(2); // 5 and the live session of 8
       expect(out).toMatch(/^VALID \(session open: not proven complete\)$/m);
@@ -49,6 +49,14 @@ describe('docs/auditor.md', () => {
       expect(out).toMatch(/^TSA root certificate written to tsa-root\.pem$/m);
       expect(out).toMatch(/^ok +receipt\[0\]\.timestamp\[0\]: genTime /m);
       expect(out).toMatch(/^consistency receipt \d+ -> \d+ written to consistency\.cose$/m);
+      // 10: export and audit; the open session fails unless allowed, and unpinned keys cannot be evaluated
+      expect(out).toMatch(/^\d+ entries \(\d+ bytes\) written to bot-1\.evidence$/m);
+      expect(out).toMatch(/^\d+ entries \(\d+ bytes\) written to log\.evidence$/m);
+      expect(out).toMatch(/^NOT VALID: ERR_AAT_SESSION_INCONCLUSIVE sessions\.completeness: /m);
+      expect(out).toMatch(/^exit 1: the session has no session_end/m);
+      expect(out).toMatch(/^  urn:agent:example:bot-1: 1 session\(s\), 2 record\(s\), .*, anchored .*: VALID$/m);
+      expect(out).toMatch(/^CANNOT EVALUATE: ERR_AUDIT_UNPINNED_KEYS /m);
+      expect(out).toMatch(/^exit 2: no --keys/m);
       // the published scitt-rfc9162 vectors: three failures, two valid
       expect(out).toMatch(/^1\n1\n1\n0\n0$/m);
       expect(gitStatus()).toBe(clean);

@@ -216,6 +216,11 @@ export function storageContract(driver: string, location: () => DriverLocation):
       expect((await s.meta.range('session')).map((r) => r.key)).toEqual(['session/a/0', 'session/a/1', 'session/a0', 'session/b/0']);
       expect((await s.meta.range('sessio')).map((r) => r.key).at(-1)).toBe('sessioń');
       expect(await s.meta.range('session/', { limit: 1 })).toEqual([{ key: 'session/a/0', value: utf8('y') }]);
+      // Paging: `after` starts past a key (which need not exist); one that sorts before the prefix changes nothing.
+      expect((await s.meta.range('session/', { after: 'session/a/0' })).map((r) => r.key)).toEqual(['session/a/1', 'session/a0', 'session/b/0']);
+      expect((await s.meta.range('session/', { after: 'session/a/00', limit: 1 })).map((r) => r.key)).toEqual(['session/a/1']);
+      expect((await s.meta.range('session/a/', { after: 'a' })).map((r) => r.key)).toEqual(['session/a/0', 'session/a/1']);
+      expect(await s.meta.range('session/a/', { after: 'session/b' })).toEqual([]);
       // Byte order of UTF-8, not of UTF-16 (where U+1F600's surrogates sort before U+FF21).
       await s.meta.put([{ key: 'x/\u{1F600}', value: utf8('1') }, { key: 'x/\uFF21', value: utf8('2') }]);
       expect((await s.meta.range('x/')).map((r) => r.key)).toEqual(['x/\uFF21', 'x/\u{1F600}']);

@@ -24,9 +24,13 @@ export class LevelDbMeta implements MetaStore {
     return plain(await this.ctx.db.get(metaKey(key)));
   }
 
-  async range(prefix: string, opts: { limit?: number } = {}): Promise<MetaPut[]> {
+  async range(prefix: string, opts: { limit?: number; after?: string } = {}): Promise<MetaPut[]> {
     this.ctx.live();
-    const rows = await this.ctx.db.iterator({ ...metaRangeBounds(prefix), limit: opts.limit ?? -1 }).all();
+    const { gte, lt } = metaRangeBounds(prefix);
+    const after = opts.after === undefined ? undefined : metaKey(opts.after);
+    // Start after `after` when it sorts at or beyond the prefix's first key; before it, the prefix bounds decide.
+    const lower = after !== undefined && Buffer.compare(after, gte) >= 0 ? { gt: after } : { gte };
+    const rows = await this.ctx.db.iterator({ ...lower, lt, limit: opts.limit ?? -1 }).all();
     return rows.map(([k, v]) => ({ key: decodeMetaKey(k), value: plain(v) }));
   }
 

@@ -23,8 +23,9 @@ export class MemoryMeta implements MetaStore {
     return [...this.s.live().meta.keys()].filter((k) => k.startsWith(prefix)).sort(utf8Order);
   }
 
-  async range(prefix: string, opts: { limit?: number } = {}): Promise<MetaPut[]> {
-    const keys = this.keys(prefix);
+  async range(prefix: string, opts: { limit?: number; after?: string } = {}): Promise<MetaPut[]> {
+    const after = opts.after;
+    const keys = after === undefined ? this.keys(prefix) : this.keys(prefix).filter((k) => utf8Order(k, after) > 0);
     const limit = opts.limit ?? -1;
     return (limit < 0 ? keys : keys.slice(0, limit)).map((key) => ({ key, value: copy(this.s.v.meta.get(key)!) }));
   }
