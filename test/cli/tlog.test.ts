@@ -70,7 +70,7 @@ describe('atlog serve --tiles-dir / --witness and atlog verify --tlog', () => {
     writeFileSync(join(dir, 'other.vkey'), `${generateWitnessKeys('other.example/witness').vkeys.join('\n')}\n`);
     writeFileSync(join(dir, 'policy.yaml'), policyYaml([agent]));
     server = await spawnServer([
-      '--data', join(dir, 'data'), '--policy', join(dir, 'policy.yaml'), '--issuer', ISSUER, '--tsa', 'none', '--rate-limit', '0',
+      '--data', join(dir, 'data'), '--policy', join(dir, 'policy.yaml'), '--issuer', ISSUER, '--tsa', 'none', '--rate-limit', '0', '--wait-limit', '60000',
       '--tiles-dir', tiles, ...witness.vkeys.flatMap((v) => ['--witness', `${witness.url}=${v}`]), '--witness-quorum', '1',
     ]);
     stat = await staticServer(tiles);

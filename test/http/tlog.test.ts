@@ -21,7 +21,7 @@ describe('GET /tlog/...', () => {
   const ids: string[] = [];
 
   beforeAll(async () => {
-    ({ url, stop } = await startTestServer([agent], { issuer: 'https://tiles.example.test', rateLimit: 0 }));
+    ({ url, stop } = await startTestServer([agent], { issuer: 'https://tiles.example.test', rateLimit: 0, waitLimitMs: 60_000 }));
   });
   afterAll(async () => stop());
 
