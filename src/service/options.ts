@@ -87,6 +87,12 @@ export interface ServiceOptionsInput {
 /** Options of the C2SP views (spec/tlog.md section 9); every member is optional. */
 export interface TlogOptionsInput {
   /**
+   * False: no note keys, no checkpoint notes, nothing under `/tlog/` (404); the other members are checked but unused:
+   * the service as it was before the C2SP views. For measuring their cost (`npm run bench -- tiles`) and for
+   * embedders that want none. Default true.
+   */
+  enabled?: boolean;
+  /**
    * Checkpoint origin, also the name of the note keys. Default: the issuer without its scheme and trailing
    * slashes, followed by `/tlog` (`https://log.example` gives `log.example/tlog`).
    */
@@ -107,6 +113,7 @@ export interface TlogOptionsInput {
 
 /** TlogOptionsInput with every default filled in. */
 export interface TlogOptions {
+  enabled: boolean;
   origin: string;
   witnesses: WitnessTarget[];
   quorum: number;
@@ -236,7 +243,9 @@ function resolveTlogOptions(t: TlogOptionsInput, issuer: string): TlogOptions {
   if (new Set(witnesses.map((w) => w.name)).size !== witnesses.length) throw bad('witnesses', 'names a witness twice');
   const quorum = positiveInt(t.quorum ?? 0, 'tlog.quorum', 0);
   if (quorum > witnesses.length) throw bad('quorum', `${quorum} is more than the ${witnesses.length} witnesses given`);
+  if (t.enabled !== undefined && typeof t.enabled !== 'boolean') throw bad('enabled', 'must be true or false');
   return {
+    enabled: t.enabled ?? true,
     origin,
     witnesses,
     quorum,

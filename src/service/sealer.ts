@@ -1,4 +1,5 @@
 import { HEADER_POLICY_HASH } from '../cose/labels.js';
+import { AtlogError } from '../errors.js';
 import type { PrivateKey } from '../keys/index.js';
 import { prepareTreeHead, type SignedTreeHead } from '../receipts/index.js';
 import type { CheckpointStore, MetaPut, MetaStore } from '../storage/types.js';
@@ -19,8 +20,11 @@ export interface SealerDeps {
   /** COSE alg for the P-256 head (-7 or -9); ML-DSA heads use their key's alg. */
   p256Alg: number;
   policy: () => Policy;
-  /** Signs the C2SP checkpoint note of a size (checkpoint-notes.ts), stored in the same write as its heads. */
-  noter: { sign(size: number, root: Uint8Array, timestamp: number): Promise<string> };
+  /**
+   * Signs the C2SP checkpoint note of a size (checkpoint-notes.ts), stored in the same write as its heads;
+   * absent when the service has its C2SP views off (`tlog.enabled: false`).
+   */
+  noter?: { sign(size: number, root: Uint8Array, timestamp: number): Promise<string> };
   /** Where notes are kept (`n/cp/<size>`), read for checkpoints stored without one. */
   meta: MetaStore;
   /** Told once a size's checkpoint and note are stored (the tile publisher follows it). */
@@ -31,8 +35,8 @@ export interface SealerDeps {
 export interface Signing {
   readonly signed: Promise<SignedTreeHead[]>;
   readonly stamped: Promise<Obtained>;
-  /** The checkpoint note of the same size, root and time (spec/tlog.md section 9). */
-  readonly noted: Promise<string>;
+  /** The checkpoint note of the same size, root and time (spec/tlog.md section 9); undefined without a noter. */
+  readonly noted: Promise<string | undefined>;
 }
 
 /**
@@ -54,7 +58,7 @@ export class Sealer {
     const signed = this.sign(size, root, iat);
     const stamped = signed.then((heads) => this.d.anchorer.obtain(heads.map((h) => h.signature)));
     stamped.catch(() => undefined);
-    const noted = this.d.noter.sign(size, root, iat);
+    const noted = this.d.noter ? this.d.noter.sign(size, root, iat) : Promise.resolve(undefined);
     noted.catch(() => undefined);
     return { signed, stamped, noted };
   }
@@ -72,18 +76,18 @@ export class Sealer {
       const got = await s.stamped;
       const note = await s.noted;
       const ours = encodeCheckpoint(heads);
-      const puts: MetaPut[] = [...this.d.anchorer.tokenPuts(size, got), textPut(metaKeys.note(size), note)];
+      const puts: MetaPut[] = [...this.d.anchorer.tokenPuts(size, got), ...(note === undefined ? [] : [textPut(metaKeys.note(size), note)])];
       stored = await this.d.checkpoints.put(size, ours, puts);
       if (equalBytes(stored, ours)) {
         this.d.anchorer.settle(got);
-        this.d.onSealed?.(size, note);
+        if (note !== undefined) this.d.onSealed?.(size, note);
         return { heads, tokens: got.tokens };
       }
     }
     const heads = decodeCheckpoint(stored);
     // The stored checkpoint won: its note was written with it (or, for a checkpoint stored before notes
     // existed, is made now from its root).
-    this.d.onSealed?.(size, await this.noteOf(size, heads[0]!.root, s.noted));
+    if (this.d.noter) this.d.onSealed?.(size, await this.noteOf(size, heads[0]!.root, s.noted));
     return { heads, tokens: await this.d.anchorer.anchor(size, heads.map((h) => h.signature)) };
   }
 
@@ -91,12 +95,14 @@ export class Sealer {
    * The stored note of a checkpoint; one is signed from the stored root and stored when there is none (a data
    * directory written before notes existed). `signing`, when given, is a note already being signed for the same
    * root.
-   * @throws AtlogError from signing or storage.
+   * @throws AtlogError from signing or storage; ERR_SERVICE_INTERNAL when notes are off.
    */
-  async noteOf(size: number, root: Uint8Array, signing?: Promise<string>): Promise<string> {
+  async noteOf(size: number, root: Uint8Array, signing?: Promise<string | undefined>): Promise<string> {
     const have = text(await this.d.meta.get(metaKeys.note(size)));
     if (have !== undefined) return have;
-    const note = await (signing ?? this.d.noter.sign(size, root, Math.floor(Date.now() / 1000)));
+    const noter = this.d.noter;
+    if (noter === undefined) throw new AtlogError('ERR_SERVICE_INTERNAL', 'checkpoint notes are off (tlog.enabled: false)');
+    const note = (await signing) ?? (await noter.sign(size, root, Math.floor(Date.now() / 1000)));
     await this.d.meta.put([textPut(metaKeys.note(size), note)]);
     return note;
   }

@@ -41,8 +41,9 @@ interface ServiceParts {
   pages: LogPages;
   ops: OperationTable;
   admission: Admission;
-  noter: CheckpointNoter;
-  publisher: TlogPublisher;
+  /** Absent with the C2SP views off (`tlog.enabled: false`). */
+  noter: CheckpointNoter | undefined;
+  publisher: TlogPublisher | undefined;
 }
 
 /**
@@ -55,14 +56,17 @@ export class TransparencyService {
   readonly issuers: Pick<IssuerRegistry, 'add' | 'revoke' | 'list'>;
   /** Paged reads for exporters and monitors: entries, sessions, checkpoints (pages.ts, spec/api.md "Pages"). */
   readonly pages: LogPages;
-  /** The log as C2SP checkpoint notes and tiles (spec/tlog.md section 9): what `/tlog/...` serves. */
-  readonly tlog: TlogView;
+  /**
+   * The log as C2SP checkpoint notes and tiles (spec/tlog.md section 9): what `/tlog/...` serves; undefined
+   * with `tlog.enabled: false`.
+   */
+  readonly tlog: TlogView | undefined;
   private closed = false;
 
   private constructor(private readonly p: ServiceParts) {
     this.issuers = p.registry; // add(iss, key, { status, notBefore, notAfter }), revoke(iss, kid?), list()
     this.pages = p.pages;
-    this.tlog = new TlogView(p.options.tlog.origin, p.noter.vkeys, p.publisher, storedTiles(p.storage.reader));
+    this.tlog = p.noter && p.publisher ? new TlogView(p.options.tlog.origin, p.noter.vkeys, p.publisher, storedTiles(p.storage.reader)) : undefined;
   }
 
   /** The service identity (CWT iss of tree heads and receipts). */
@@ -82,8 +86,8 @@ export class TransparencyService {
     const policy = await PolicyHolder.open(o.policyFile, o.logger);
     const sk = await loadServiceKeys(o.dataDir, o.receiptAlg, o.logger);
     const keys = o.pqReceipts ? sk.signing : [sk.p256];
-    const noter = new CheckpointNoter(o.tlog.origin, await loadNoteKeys(o.dataDir, o.tlog.origin, o.logger), o.pqReceipts, o.signWorker);
-    await saveNoteVkeys(o.dataDir, noter.vkeys);
+    const noter = o.tlog.enabled ? new CheckpointNoter(o.tlog.origin, await loadNoteKeys(o.dataDir, o.tlog.origin, o.logger), o.pqReceipts, o.signWorker) : undefined;
+    if (noter) await saveNoteVkeys(o.dataDir, noter.vkeys);
     const storage = await o.storage(o.dataDir);
     let publisher: TlogPublisher | undefined;
     try {
@@ -98,7 +102,7 @@ export class TransparencyService {
       const current = () => policy.current;
       const sealer = new Sealer({
         checkpoints, anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256, policy: current,
-        noter, meta, onSealed: (size, note) => publisher?.sealed(size, note),
+        ...(noter ? { noter } : {}), meta, onSealed: (size, note) => publisher?.sealed(size, note),
       });
       const sequencer = new Sequencer({
         storage, sessions: await SessionCache.open(meta), sealer, policy: current,
@@ -113,22 +117,24 @@ export class TransparencyService {
       await sequencer.recover();
       // After recovery: the publisher starts from the newest checkpoint, which now has its note.
       const t = o.tlog;
-      const mirror = t.tilesDir === undefined ? undefined : await TileMirror.open(t.tilesDir, storedTiles(reader), reader, t.tilesIntervalMs, o.logger);
-      publisher = await TlogPublisher.start({
-        meta, checkpoints, mirror, logger: o.logger,
-        noteOf: async (size) => sealer.noteOf(size, await reader.rootAt(size)),
-        ...(t.witnesses.length > 0
-          ? { witnessing: { witnesses: t.witnesses, quorum: t.quorum, intervalMs: t.witnessIntervalMs, timeoutMs: t.witnessTimeoutMs, reader } }
-          : {}),
-      });
+      if (t.enabled) {
+        const mirror = t.tilesDir === undefined ? undefined : await TileMirror.open(t.tilesDir, storedTiles(reader), reader, t.tilesIntervalMs, o.logger);
+        publisher = await TlogPublisher.start({
+          meta, checkpoints, mirror, logger: o.logger,
+          noteOf: async (size) => sealer.noteOf(size, await reader.rootAt(size)),
+          ...(t.witnesses.length > 0
+            ? { witnessing: { witnesses: t.witnesses, quorum: t.quorum, intervalMs: t.witnessIntervalMs, timeoutMs: t.witnessTimeoutMs, reader } }
+            : {}),
+        });
+      }
       const s = new TransparencyService({ options: o, storage, keys, policy, registry, pool, signer, anchorer, sequencer, queries, pages, ops, admission, noter, publisher });
       await anchorer.start();
       if (o.watchPolicy) policy.watch(o.policyDebounceMs);
-      o.logger.info({ treeSize: reader.size, policyHash: policy.current.hashHex, issuer: o.issuer, origin: t.origin, vkeys: noter.vkeys }, 'transparency service open');
+      o.logger.info({ treeSize: reader.size, policyHash: policy.current.hashHex, issuer: o.issuer, ...(noter ? { origin: t.origin, vkeys: noter.vkeys } : {}) }, 'transparency service open');
       return s;
     } catch (e) {
       await publisher?.close();
-      await noter.close();
+      await noter?.close();
       await storage.close();
       policy.close();
       throw e;
@@ -259,10 +265,10 @@ export class TransparencyService {
     await sequencer.drain();
     sequencer.stop();
     await anchorer.close();
-    await publisher.close(); // stops witnessing; the tiles directory gets the last published checkpoint
+    await publisher?.close(); // stops witnessing; the tiles directory gets the last published checkpoint
     await pool.close();
     await signer.close();
-    await noter.close();
+    await noter?.close();
     await storage.close();
     options.logger.info({ treeSize: storage.reader.size }, 'transparency service closed');
   }

@@ -43,10 +43,10 @@ describe('the tiles directory', () => {
       await Promise.all(Array.from({ length: batch }, () => register(svc!, agent.statement(agent.genesis()))));
       const size = svc.stats().treeSize;
       await until(() => sizeIn(tiles) === size, `the directory at size ${size}`);
-      expect(toHex(readFileSync(join(tiles, 'checkpoint')))).toBe(toHex(svc.tlog.checkpoint()!));
+      expect(toHex(readFileSync(join(tiles, 'checkpoint')))).toBe(toHex(svc.tlog!.checkpoint()!));
       for (const t of tilesForSize(size)) {
-        expect(toHex(readFileSync(join(tiles, tilePath(t)))), tilePath(t)).toBe(toHex((await svc.tlog.tile(t.level, t.index, t.width))!));
-        if (t.level === 0) expect(toHex(readFileSync(join(tiles, entryBundlePath(t.index, t.width))))).toBe(toHex((await svc.tlog.entryBundle(t.index, t.width))!));
+        expect(toHex(readFileSync(join(tiles, tilePath(t)))), tilePath(t)).toBe(toHex((await svc.tlog!.tile(t.level, t.index, t.width))!));
+        if (t.level === 0) expect(toHex(readFileSync(join(tiles, entryBundlePath(t.index, t.width))))).toBe(toHex((await svc.tlog!.entryBundle(t.index, t.width))!));
       }
     }
     // Tile 0/000 is full at 263: its partial versions (000.p/3) are gone. The edge tile 001 is partial: 001.p/7,
@@ -79,6 +79,6 @@ describe('the tiles directory', () => {
     svc = await open();
     await register(svc, agent.statement(agent.genesis()));
     await until(() => sizeIn(tiles) === svc!.stats().treeSize, 'the rewritten directory');
-    expect(toHex(readFileSync(full))).toBe(toHex((await svc.tlog.tile(0, 0, 256))!));
+    expect(toHex(readFileSync(full))).toBe(toHex((await svc.tlog!.tile(0, 0, 256))!));
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { leafHash } from '../../src/merkle/index.js';
@@ -44,16 +44,16 @@ describe('checkpoint notes and tiles of a growing service', () => {
   const entries: string[] = [];
   const ref = new RefTree((i) => refLeaf(fromHex(entries[i]!)));
   const readTile = (s: TransparencyService): TileReader => async (level, index, width) => {
-    const t = await s.tlog.tile(level, index, width);
+    const t = await s.tlog!.tile(level, index, width);
     if (t === undefined) throw new Error(`no tile ${level}/${index}.p/${width}`);
     return t;
   };
 
   it('signs a note for every checkpoint, with the COSE root and time, and serves tiles equal to the reference', { timeout: 120_000 }, async () => {
     svc = await openService({ dataDir: join(dir, 'data'), issuer: ISSUER, batch: { maxEntries: 300, maxDelayMs: 2 } });
-    expect(svc.tlog.origin).toBe(ORIGIN);
-    expect(svc.tlog.checkpoint()).toBeUndefined(); // empty log: nothing published
-    const logKeys = svc.tlog.vkeys.map(verifierFromVkey);
+    expect(svc.tlog!.origin).toBe(ORIGIN);
+    expect(svc.tlog!.checkpoint()).toBeUndefined(); // empty log: nothing published
+    const logKeys = svc.tlog!.vkeys.map(verifierFromVkey);
     expect(logKeys.map((k) => k.type)).toEqual([0x01, 0x06]);
     expect(logKeys.every((k) => k.name === ORIGIN)).toBe(true);
     const agent = new Agent();
@@ -64,7 +64,7 @@ describe('checkpoint notes and tiles of a growing service', () => {
       const done = await Promise.all(Array.from({ length: batch }, () => register(svc!, agent.statement(agent.genesis()))));
       for (const d of done.sort((a, b) => a.entry.index - b.entry.index)) entries[d.entry.index] = d.entry.entryId;
       const cose = (await svc.latestCheckpoint())!;
-      const note = svc.tlog.checkpoint()!;
+      const note = svc.tlog!.checkpoint()!;
       const opened = openCheckpoint(note, { origin: ORIGIN, logKeys });
       // One log, two views: the note of the newest checkpoint carries its size and root.
       expect(opened.checkpoint.size).toBe(cose.treeSize);
@@ -78,21 +78,21 @@ describe('checkpoint notes and tiles of a growing service', () => {
 
       // Every tile of the tree, full and partial, is the reference's, and nothing beyond the tree exists.
       for (const t of tilesForSize(size)) {
-        const got = await svc.tlog.tile(t.level, t.index, t.width);
+        const got = await svc.tlog!.tile(t.level, t.index, t.width);
         const want = await tileFromNodes(t, async (level, index) => ref.mth(index * 2 ** level, (index + 1) * 2 ** level));
         expect(toHex(got!), `tile ${t.level}/${t.index}.p/${t.width} at ${size}`).toBe(toHex(want));
         if (t.level === 0) {
-          const bundle = parseEntryBundle((await svc.tlog.entryBundle(t.index, t.width))!, t.width);
+          const bundle = parseEntryBundle((await svc.tlog!.entryBundle(t.index, t.width))!, t.width);
           expect(bundle.map(toHex)).toEqual(entries.slice(t.index * 256, t.index * 256 + t.width));
           expect(bundleMatchesTile(bundle, got!)).toBe(true);
         }
         if (t.width < 256) {
-          expect(await svc.tlog.tile(t.level, t.index, t.width + 1)).toBeUndefined();
-          if (t.level === 0) expect(await svc.tlog.entryBundle(t.index, t.width + 1)).toBeUndefined();
+          expect(await svc.tlog!.tile(t.level, t.index, t.width + 1)).toBeUndefined();
+          if (t.level === 0) expect(await svc.tlog!.entryBundle(t.index, t.width + 1)).toBeUndefined();
         }
       }
-      expect(await svc.tlog.tile(0, Math.ceil(size / 256) + 1, 1)).toBeUndefined();
-      expect(await svc.tlog.tile(64, 0, 1)).toBeUndefined();
+      expect(await svc.tlog!.tile(0, Math.ceil(size / 256) + 1, 1)).toBeUndefined();
+      expect(await svc.tlog!.tile(64, 0, 1)).toBeUndefined();
 
       // Proofs from tiles alone are the storage's proofs, and prove the receipts' entries under the note root.
       expect(toHex(await rootFromTiles(size, readTile(svc)))).toBe(toHex(cose.root));
@@ -115,8 +115,8 @@ describe('checkpoint notes and tiles of a growing service', () => {
   });
 
   it('signs Ed25519 notes byte for byte as the pure signer does, keeps its keys and notes over a restart', { timeout: 60_000 }, async () => {
-    const before = svc!.tlog.checkpoint()!;
-    const vkeys = svc!.tlog.vkeys;
+    const before = svc!.tlog!.checkpoint()!;
+    const vkeys = svc!.tlog!.vkeys;
     await svc!.close();
     // The key file holds C2SP skeys (mode 0600): the pure src/tlog signer of the same seed makes the same line.
     const skeys = readFileSync(join(dir, 'data', 'keys', 'tlog-note.skey'), 'utf8').split('\n').filter((l) => l.startsWith('PRIVATE+KEY+'));
@@ -127,20 +127,36 @@ describe('checkpoint notes and tiles of a growing service', () => {
     expect(readFileSync(join(dir, 'data', 'keys', 'tlog-note.vkey'), 'utf8')).toBe(`${vkeys.join('\n')}\n`);
 
     svc = await openService({ dataDir: join(dir, 'data'), issuer: ISSUER });
-    expect(svc.tlog.vkeys).toEqual(vkeys);
+    expect(svc.tlog!.vkeys).toEqual(vkeys);
     // The stored note of the newest checkpoint is served again, not signed anew.
-    expect(toHex(svc.tlog.checkpoint()!)).toBe(toHex(before));
+    expect(toHex(svc.tlog!.checkpoint()!)).toBe(toHex(before));
   });
 
   it('names the note keys after a configured origin, and refuses an origin that is no key name', async () => {
     const other = await openService({ dataDir: join(dir, 'data2'), issuer: ISSUER, tlog: { origin: 'example.org/other-log' } });
     try {
-      expect(other.tlog.vkeys.every((v) => v.startsWith('example.org/other-log+'))).toBe(true);
+      expect(other.tlog!.vkeys.every((v) => v.startsWith('example.org/other-log+'))).toBe(true);
     } finally {
       await other.close();
     }
     await expect(openService({ dataDir: join(dir, 'data3'), issuer: ISSUER, tlog: { origin: 'has space' } })).rejects.toMatchObject({ code: 'ERR_SERVICE_OPTIONS' });
     await expect(openService({ dataDir: join(dir, 'data3'), tlog: { quorum: 1 } })).rejects.toMatchObject({ code: 'ERR_SERVICE_OPTIONS' });
     await expect(openService({ dataDir: join(dir, 'data3'), tlog: { witnesses: ['http://w.example=not-a-vkey'] } })).rejects.toMatchObject({ code: 'ERR_SERVICE_OPTIONS' });
+    await expect(openService({ dataDir: join(dir, 'data3'), tlog: { enabled: 'no' as unknown as boolean } })).rejects.toMatchObject({ code: 'ERR_SERVICE_OPTIONS' });
+  });
+
+  it('with tlog.enabled false makes no note keys and no notes, and still registers with receipts', { timeout: 60_000 }, async () => {
+    const off = await openService({ dataDir: join(dir, 'off'), issuer: ISSUER, tlog: { enabled: false } });
+    try {
+      expect(off.tlog).toBeUndefined();
+      const agent = new Agent();
+      await off.issuers.add(agent.id, agent.key.publicKey);
+      const { submission } = await register(off, agent.statement(agent.genesis()));
+      const receipt = (await off.receipts(submission.entryId))![0]!;
+      expect(verifyReceipt(receipt, { entryHash: fromHex(submission.entryId), keys: off.serviceKeys() }).leafIndex).toBe(0);
+      expect(existsSync(join(dir, 'off', 'keys', 'tlog-note.skey'))).toBe(false);
+    } finally {
+      await off.close();
+    }
   });
 });

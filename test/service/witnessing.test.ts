@@ -46,7 +46,7 @@ describe('witnessing', () => {
   beforeAll(async () => {
     // The log's note keys exist once it has started once; witnesses are configured with its vkeys.
     const first = await openService({ dataDir: join(dir, 'a'), issuer: ISSUER });
-    logVkeys = [...first.tlog.vkeys];
+    logVkeys = [...first.tlog!.vkeys];
     await first.close();
     for (const [i, name] of ['w1.example/witness', 'w2.example/witness'].entries()) {
       const keyFile = join(dir, `w${i + 1}.keys`);
@@ -67,7 +67,7 @@ describe('witnessing', () => {
   });
 
   const targets = (): string[] => [...witnesses.flatMap((w) => w.vkeys.map((v) => `${w.url}=${v}`)), ...downVkeys.map((v) => `${downUrl}=${v}`)];
-  const reader = (s: TransparencyService): TileReader => async (l, i, w) => (await s.tlog.tile(l, i, w))!;
+  const reader = (s: TransparencyService): TileReader => async (l, i, w) => (await s.tlog!.tile(l, i, w))!;
 
   it('publishes checkpoints cosigned by two of three witnesses (one down) and never holds up receipts', { timeout: 90_000 }, async () => {
     svc = await openService({
@@ -82,9 +82,9 @@ describe('witnessing', () => {
       const done = await Promise.all(Array.from({ length: 5 + round }, () => register(svc!, agent.statement(agent.genesis()))));
       entryId = done[0]!.entry.entryId;
       const size = svc.stats().treeSize;
-      await until(() => svc!.tlog.checkpoint() !== undefined && parseCheckpoint(parseNote(svc!.tlog.checkpoint()!).text).size === size, `a cosigned checkpoint of size ${size}`);
+      await until(() => svc!.tlog!.checkpoint() !== undefined && parseCheckpoint(parseNote(svc!.tlog!.checkpoint()!).text).size === size, `a cosigned checkpoint of size ${size}`);
     }
-    const note = svc.tlog.checkpoint()!;
+    const note = svc.tlog!.checkpoint()!;
     const logKeys = logVkeys.map(verifierFromVkey);
     const opened = openCheckpoint(note, { origin: ORIGIN, logKeys, witnessKeys, quorum: 2 });
     expect(opened.witnesses).toEqual(['w1.example/witness', 'w2.example/witness']);
@@ -102,17 +102,17 @@ describe('witnessing', () => {
   });
 
   it('keeps the published checkpoint over a restart and carries on from the witnesses\' sizes (learned from 409)', { timeout: 60_000 }, async () => {
-    const before = svc!.tlog.checkpoint()!;
+    const before = svc!.tlog!.checkpoint()!;
     await svc!.close();
     svc = await openService({ dataDir: join(dir, 'a'), issuer: ISSUER, logger: log, tlog: { witnesses: targets(), quorum: 2, witnessIntervalMs: 20 } });
-    expect(Buffer.from(svc.tlog.checkpoint()!).equals(Buffer.from(before))).toBe(true);
+    expect(Buffer.from(svc.tlog!.checkpoint()!).equals(Buffer.from(before))).toBe(true);
     const agent = new Agent();
     await svc.issuers.add(agent.id, agent.key.publicKey);
     await register(svc, agent.statement(agent.genesis()));
     const size = svc.stats().treeSize;
-    await until(() => parseCheckpoint(parseNote(svc!.tlog.checkpoint()!).text).size === size, `a cosigned checkpoint of size ${size}`);
+    await until(() => parseCheckpoint(parseNote(svc!.tlog!.checkpoint()!).text).size === size, `a cosigned checkpoint of size ${size}`);
     // A restarted log starts from old size 0: the witnesses answered 409 with their sizes and then cosigned.
-    expect(svc.tlog.witnessSizes()).toMatchObject({ 'w1.example/witness': size, 'w2.example/witness': size });
+    expect(svc.tlog!.witnessSizes()).toMatchObject({ 'w1.example/witness': size, 'w2.example/witness': size });
   });
 
   /** A second instance of the log (same origin and note keys, other entries): a split view. */
@@ -126,7 +126,7 @@ describe('witnessing', () => {
       dataDir: forkDir, issuer: ISSUER, logger: forkLog,
       tlog: { witnesses: w1.vkeys.map((v) => `${w1.url}=${v}`), quorum: 1, witnessIntervalMs: 20 },
     });
-    expect(f.tlog.vkeys).toEqual(logVkeys);
+    expect(f.tlog!.vkeys).toEqual(logVkeys);
     const agent = new Agent();
     await f.issuers.add(agent.id, agent.key.publicKey);
     for (let i = 0; i < entries; i++) await register(f, agent.statement(agent.genesis()));
@@ -139,7 +139,7 @@ describe('witnessing', () => {
       await until(() => lines.some((l) => l.msg === 'witness refused the checkpoint as inconsistent with what it cosigned'), 'the 422 refusal');
       const refusal = lines.find((l) => l.msg === 'witness refused the checkpoint as inconsistent with what it cosigned')!;
       expect((refusal.obj as { status: number }).status).toBe(422);
-      expect(f.tlog.checkpoint()).toBeUndefined();
+      expect(f.tlog!.checkpoint()).toBeUndefined();
       // The witness kept the refused, validly signed checkpoint as evidence.
       expect(witnessLogs[0]!.lines.some((l) => l.msg === 'inconsistent checkpoint refused')).toBe(true);
     } finally {
@@ -151,8 +151,8 @@ describe('witnessing', () => {
     const { fork: f, lines } = await fork('smaller', 2);
     try {
       await until(() => lines.some((l) => l.msg === 'witness has cosigned a larger checkpoint of this log than the log has'), 'the stale refusal');
-      expect(f.tlog.checkpoint()).toBeUndefined();
-      expect(f.tlog.witnessSizes()['w1.example/witness']).toBe(svc!.stats().treeSize);
+      expect(f.tlog!.checkpoint()).toBeUndefined();
+      expect(f.tlog!.witnessSizes()['w1.example/witness']).toBe(svc!.stats().treeSize);
     } finally {
       await f.close();
     }
