@@ -79,8 +79,13 @@ export async function verifyTlog(o: VerifyTlogOptions): Promise<TlogReport> {
   return report;
 }
 
+/** The checkpoint, who signed it, and each witness with the time its cosignature states (docs/trusted-time.md). */
 function describeOpened(c: OpenedCheckpoint): string {
-  const w = c.witnesses.length > 0 ? `; cosigned by ${c.witnesses.join(', ')}` : '; no witness cosignature checked';
+  const at = (name: string): string => {
+    const times = c.cosignatures.filter((s) => s.name === name && s.timestamp !== undefined).map((s) => s.timestamp!);
+    return times.length === 0 ? name : `${name} at ${new Date(Math.min(...times) * 1000).toISOString().replace('.000Z', 'Z')}`;
+  };
+  const w = c.witnesses.length > 0 ? `; cosigned by ${c.witnesses.map(at).join(', ')}` : '; no witness cosignature checked';
   return `${c.checkpoint.origin} size ${c.checkpoint.size}, root ${toHex(c.checkpoint.root)}, signed by ${c.logSignatures.map((s) => s.name).join(', ')}${w}`;
 }
 
