@@ -86,7 +86,7 @@ function describeOpened(c: OpenedCheckpoint): string {
     return times.length === 0 ? name : `${name} at ${new Date(Math.min(...times) * 1000).toISOString().replace('.000Z', 'Z')}`;
   };
   const w = c.witnesses.length > 0 ? `; cosigned by ${c.witnesses.map(at).join(', ')}` : '; no witness cosignature checked';
-  return `${c.checkpoint.origin} size ${c.checkpoint.size}, root ${toHex(c.checkpoint.root)}, signed by ${c.logSignatures.map((s) => s.name).join(', ')}${w}`;
+  return `${c.checkpoint.origin} size ${c.checkpoint.size}, root ${toHex(c.checkpoint.root)}, signed by ${[...new Set(c.logSignatures.map((s) => s.name))].join(', ')} (${c.logSignatures.length} key${c.logSignatures.length === 1 ? '' : 's'})${w}`;
 }
 
 /** The earlier checkpoint verifies and the two trees are consistent, whichever is newer (a cache may serve an older one). */

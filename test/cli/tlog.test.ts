@@ -107,7 +107,7 @@ describe('atlog serve --tiles-dir / --witness and atlog verify --tlog', () => {
     const base = ['verify', '--tlog', stat.url, '--vkey', join(dir, 'log.vkey')];
     const first = await atlog([...base, '--witness-vkey', join(dir, 'w.vkey'), '--witness-quorum', '1', '--entry', ids[0]!, '--save-checkpoint', join(dir, 'cp1')]);
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/^ok {3}checkpoint: static\.example\.test\/tlog size 3, .* cosigned by cli\.example\/witness at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
+    expect(first.stdout).toMatch(/^ok {3}checkpoint: static\.example\.test\/tlog size 3, root [0-9a-f]{64}, signed by static\.example\.test\/tlog \(2 keys\); cosigned by cli\.example\/witness at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
     expect(first.stdout).toMatch(/^ok {3}entry\.inclusion: entry 0 is included in the tree of size 3/m);
     expect(first.stdout).toMatch(/^VALID$/m);
     expect(existsSync(join(dir, 'cp1'))).toBe(true);
