@@ -69,12 +69,13 @@ function parseClient(v: string | undefined): Args['client'] {
   throw new Error(`--client must be lean or autocannon, not ${v}`);
 }
 
-interface Agent {
+export interface Agent {
   key: PrivateKey;
   agentId: string;
 }
 
-function statements(agent: Agent, n: number): Buffer[] {
+/** `n` distinct pre-signed Signed Statements of `agent`: a genesis AAT record of its own session each. */
+export function statements(agent: Agent, n: number): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < n; i++) {
     const rec = genesisRecord({ agentId: agent.agentId, agentVersion: '1.0.0', trustLevel: 'L1' });
@@ -84,7 +85,8 @@ function statements(agent: Agent, n: number): Buffer[] {
   return out;
 }
 
-async function startServer(args: readonly string[], profile: string | undefined): Promise<{ child: ChildProcess; url: string }> {
+/** Starts `node dist/cli/main.js serve` on an ephemeral port; resolves with its URL once it logs `listening`. */
+export async function startServer(args: readonly string[], profile: string | undefined): Promise<{ child: ChildProcess; url: string }> {
   const node = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
   const child = spawn(process.execPath, [...node, CLI, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolveUrl, reject) => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createClient, type ClientOptions, type TransparencyClient } from '../client/index.js';
+import { createClient, createTlogClient, type ClientOptions, type TlogClient, type TransparencyClient } from '../client/index.js';
 import { AtlogError, isAtlogError } from '../errors.js';
 import { isInputError } from './keygen.js';
 
@@ -27,9 +27,32 @@ export function clientFlags(cmd: Command, defaultTimeoutS = 30): Command {
  * @throws AtlogError ERR_CLI_USAGE for a timeout that is not a positive number; ERR_INVALID_ARGUMENT for a bad URL.
  */
 export function connect(flags: ClientFlags, extra: Partial<ClientOptions> = {}): TransparencyClient {
+  const ms = timeoutMs(flags);
+  return createClient({ url: flags.url, timeoutMs: ms, registerTimeoutMs: ms, ...extra });
+}
+
+/** `--timeout` in ms. @throws AtlogError ERR_CLI_USAGE for a value that is not a positive number. */
+function timeoutMs(flags: ClientFlags): number {
   const s = Number(flags.timeout);
   if (!Number.isFinite(s) || s <= 0) throw new AtlogError('ERR_CLI_USAGE', `--timeout must be a positive number of seconds, got "${flags.timeout}"`);
-  return createClient({ url: flags.url, timeoutMs: s * 1000, registerTimeoutMs: s * 1000, ...extra });
+  return s * 1000;
+}
+
+/**
+ * A tile client for the service at `--url` (its `/tlog/` prefix), or, with `prefix: ''`, for a tile prefix
+ * given as `--url` itself (a static copy).
+ * @throws AtlogError as `connect`.
+ */
+export function connectTlog(flags: ClientFlags, prefix = 'tlog/'): TlogClient {
+  const ms = timeoutMs(flags);
+  let base: URL;
+  try {
+    base = new URL(flags.url);
+  } catch (e) {
+    throw new AtlogError('ERR_INVALID_ARGUMENT', `url "${flags.url}" is not a URL`, { cause: e });
+  }
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  return createTlogClient({ url: new URL(prefix, base), timeoutMs: ms });
 }
 
 /** One line for a failure, with a hint where the usual cause is known. */

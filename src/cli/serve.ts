@@ -18,7 +18,8 @@ export function register(program: Command): void {
   for (const o of OPTIONS) {
     if (o.flag === undefined) continue; // secrets come from the environment only
     const shown = o.default === undefined ? '' : ` (default ${String(o.default)})`;
-    cmd.option(`--${o.flag} <value>`, `${o.doc}; env ${o.env}${shown}`);
+    if (o.kind === 'list') cmd.option(`--${o.flag} <value>`, `${o.doc}; env ${o.env}`, (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
+    else cmd.option(`--${o.flag} <value>`, `${o.doc}; env ${o.env}${shown}`);
   }
   // Settings without a flag (secrets) exist only in the environment: --help must still name them.
   const envOnly = OPTIONS.filter((o) => o.flag === undefined).map((o) => `  ${o.env}  ${o.doc}`);

@@ -17,13 +17,15 @@ import {
   type VerificationReport,
 } from '../verify/index.js';
 import { aatRecordsFrom, recordKeysFrom, CannotEvaluate } from './aat-input.js';
+import { evaluateTlog, type TlogFlags } from './verify-tlog.js';
 
 /**
- * `atlog verify`: the offline verifier on the command line (docs/auditor.md). Four modes:
+ * `atlog verify`: the offline verifier on the command line (docs/auditor.md). Five modes:
  *   --statement FILE [--receipt FILE ...]        one (Transparent) Statement and its receipts
  *   --bundle FILE [--bundle FILE ...]            session bundles; several bundles = a delegation chain
  *   --consistency RECEIPT --old-checkpoint FILE  the log only grew since an older checkpoint
  *   --aat FILE [--record-key KEY ...]            a bare AAT chain (JSON Lines or a JSON array), no log
+ *   --tlog URL --vkey FILE [--entry ID] ...      a log served as C2SP tiles, from its tiles alone (verify-tlog.ts)
  * Exit status: 0 valid, 1 not valid, 2 cannot evaluate (bad usage, unreadable file, unusable key).
  */
 
@@ -49,6 +51,7 @@ interface Opts {
   draft?: string;
   json?: boolean;
   quiet?: boolean;
+  tlog?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -109,7 +112,7 @@ export function recordOptions(o: Pick<Opts, 'at' | 'draft' | 'recordKey' | 'requ
 
 async function evaluate(o: Opts): Promise<VerificationReport> {
   const modes = [o.statement !== undefined, o.bundle.length > 0, o.consistency !== undefined, o.aat !== undefined].filter(Boolean).length;
-  if (modes !== 1) throw new CannotEvaluate('give exactly one of --statement, --bundle, --consistency or --aat');
+  if (modes !== 1) throw new CannotEvaluate(ONE_MODE);
   if (o.aat !== undefined) return verifyAatChain(aatRecordsFrom(read(o.aat, 'AAT file'), o.aat), recordOptions(o));
   if (o.serviceKey.length === 0 && o.ccfTrustStore.length === 0) throw new CannotEvaluate('--service-key is required');
   const serviceKeys = keysFrom(o.serviceKey, 'service key');
@@ -186,6 +189,8 @@ function cannotEvaluate(msg: string, json: boolean): void {
   process.exitCode = 2;
 }
 
+const ONE_MODE = 'give exactly one of --statement, --bundle, --consistency, --aat or --tlog';
+
 /** Adds `atlog verify` to the program. */
 export function register(program: Command): void {
   const cmd = new Command('verify')
@@ -210,13 +215,22 @@ export function register(program: Command): void {
     .option('--allow-incomplete', 'accept a session not proven complete (open or inconclusive); it is still reported')
     .option('--at <time>', 'verification time (RFC 3339) for judging heartbeats of an unclosed session (default: now)')
     .option('--draft <n>', `AAT revision whose record rules apply, 0..${LATEST_DRAFT} (default 0: every revision)`)
+    .option('--tlog <url>', 'a log served as C2SP tiles: its prefix URL (http://HOST:PORT/tlog, or a static copy)')
+    .option('--vkey <file>', "with --tlog: the log's note vkeys, one per line (atlog keys --vkey-out; repeatable)", collect)
+    .option('--entry <id>', 'with --tlog: prove this entry (64 hex digits) included, from tiles alone')
+    .option('--entry-index <n>', "with --entry: the entry's index, if known (else the level 0 tiles are searched)")
+    .option('--since-checkpoint <file>', 'with --tlog: an earlier checkpoint note of the log; prove consistency with it from tiles')
+    .option('--witness-vkey <file>', "with --tlog: a witness's vkeys (repeatable)", collect)
+    .option('--witness-quorum <k>', 'with --tlog: witnesses that must have cosigned (default: every witness given)')
+    .option('--save-checkpoint <file>', 'with --tlog: write the checkpoint here when it verifies (for --since-checkpoint next time)')
+    .option('--timeout <seconds>', 'with --tlog: give up fetching after this many seconds', '30')
     .option('--json', 'print {"valid", "completeness", "checks", "failure"} as JSON')
     .option('--quiet', 'print the verdict line only (with --json: no checks)')
     .exitOverride((err) => {
       // commander's own usage errors: exit 2 (cannot evaluate), help and version: 0
       process.exit(err.exitCode === 0 ? 0 : 2);
     })
-    .action(async (raw: Partial<Opts> & { keys?: string[] }) => {
+    .action(async (raw: Partial<Opts> & Partial<TlogFlags> & { keys?: string[] }) => {
       const list = (x: string[] | undefined): string[] => x ?? [];
       const o: Opts = {
         ...raw,
@@ -230,7 +244,7 @@ export function register(program: Command): void {
         recordKey: list(raw.recordKey),
       };
       try {
-        const r = await evaluate(o);
+        const r = o.tlog !== undefined ? await evaluateTlog(tlogFlags(raw, o.tlog)) : await evaluate(o);
         print(r, { json: o.json === true, quiet: o.quiet === true });
         process.exitCode = r.valid ? 0 : 1;
       } catch (e) {
@@ -240,4 +254,20 @@ export function register(program: Command): void {
       }
     });
   program.addCommand(cmd);
+}
+
+/** The --tlog mode's flags; the other modes' inputs are refused with it. */
+function tlogFlags(raw: Partial<Opts> & Partial<TlogFlags>, tlog: string): TlogFlags {
+  if (raw.statement !== undefined || raw.bundle !== undefined || raw.consistency !== undefined || raw.aat !== undefined) throw new CannotEvaluate(ONE_MODE);
+  return {
+    tlog,
+    vkey: raw.vkey ?? [],
+    witnessVkey: raw.witnessVkey ?? [],
+    timeout: raw.timeout ?? '30',
+    ...(raw.witnessQuorum === undefined ? {} : { witnessQuorum: raw.witnessQuorum }),
+    ...(raw.entry === undefined ? {} : { entry: raw.entry }),
+    ...(raw.entryIndex === undefined ? {} : { entryIndex: raw.entryIndex }),
+    ...(raw.sinceCheckpoint === undefined ? {} : { sinceCheckpoint: raw.sinceCheckpoint }),
+    ...(raw.saveCheckpoint === undefined ? {} : { saveCheckpoint: raw.saveCheckpoint }),
+  };
 }

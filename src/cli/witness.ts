@@ -73,15 +73,20 @@ export function register(program: Command): void {
       return;
     }
     const logger = pino({ level: o.logLevel, base: { service: 'atlog-witness' } });
-    let running: RunningWitness;
+    const starting = startWitnessServer({ keyFile: o.key, logs: o.log, port, host: o.host, dataDir: o.data }, logger);
+    // The handlers go in before the start completes: the `listening` line is logged inside it, and a
+    // supervisor may send SIGTERM as soon as it reads that line. A signal during the start waits for it, then
+    // closes cleanly.
+    stopOnSignals(logger, async () => {
+      const running: RunningWitness | undefined = await starting.catch(() => undefined);
+      await running?.close();
+    });
     try {
-      running = await startWitnessServer({ keyFile: o.key, logs: o.log, port, host: o.host, dataDir: o.data }, logger);
+      await starting;
     } catch (err) {
       const code = isAtlogError(err) ? err.code : undefined;
       process.stderr.write(`atlog witness serve: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = code === 'ERR_WITNESS_CONFIG' || code?.startsWith('ERR_KEY_') ? 2 : 1;
-      return;
     }
-    stopOnSignals(logger, () => running.close());
   });
 }

@@ -4,3 +4,5 @@ export type { CallOptions, ClientOptions, FetchLike } from './options.js';
 export { decodeProblem, type DecodedProblem } from './problem.js';
 export type { Registration } from './register.js';
 export type { AgentSession, CheckpointPageOptions, PageCheckpoint, PageEntry, PageOptions, SessionPageOptions } from './pages.js';
+export { createTlogClient, type TlogClient } from './tlog.js';
+export { submitCheckpoint, type AddCheckpointAnswer, type SubmitOptions } from './witness.js';

@@ -57,10 +57,18 @@ export interface ServeConfig {
   tsaIntervalS: number;
   /** Bearer token of the admin endpoints; environment only (ATLOG_ADMIN_TOKEN); undefined disables them. */
   adminToken: string | undefined;
+  /** Checkpoint origin and note key name (spec/tlog.md); undefined = derived from the issuer. */
+  tlogOrigin: string | undefined;
+  /** Directory the published checkpoint and its tiles are also written to; undefined = none. */
+  tilesDir: string | undefined;
+  /** Witnesses, `URL=VKEY` each; undefined = none. */
+  witness: string[] | undefined;
+  /** Witnesses that must cosign a checkpoint before it is published. */
+  witnessQuorum: number;
 }
 
 /** How one value is parsed from text (flag, env) or a config-file value. */
-type Kind = 'string' | 'int' | 'loglevel' | 'tsa';
+type Kind = 'string' | 'int' | 'loglevel' | 'tsa' | 'list';
 
 /** One row of the settings table. */
 export interface OptionSpec {
@@ -103,6 +111,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'tsa', flag: 'tsa', env: 'ATLOG_TSA', fileKey: 'tsa', kind: 'tsa', default: 'embedded', doc: "RFC 3161 anchoring: 'embedded', 'none' or TSA URLs, comma-separated (docs/trusted-time.md)" },
   { key: 'tsaRoot', flag: 'tsa-root', env: 'ATLOG_TSA_ROOT', fileKey: 'tsaRoot', kind: 'string', default: undefined, doc: 'PEM trust anchors of external TSAs (comma-separated files)' },
   { key: 'tsaIntervalS', flag: 'tsa-interval', env: 'ATLOG_TSA_INTERVAL_S', fileKey: 'tsaIntervalS', kind: 'int', default: SERVICE_DEFAULTS.anchorIntervalMs / 1000, min: 0, max: 86_400, doc: 'timestamp at most every SECONDS (paid TSAs); heads in between are not anchored; 0 = every tree head' },
+  { key: 'tlogOrigin', flag: 'tlog-origin', env: 'ATLOG_TLOG_ORIGIN', fileKey: 'tlogOrigin', kind: 'string', default: undefined, doc: 'checkpoint origin and name of the note keys (spec/tlog.md); default: the issuer without its scheme, then /tlog' },
+  { key: 'tilesDir', flag: 'tiles-dir', env: 'ATLOG_TILES_DIR', fileKey: 'tilesDir', kind: 'string', default: undefined, doc: 'also write the published checkpoint, tiles and entry bundles here, for a static server, bucket or CDN' },
+  { key: 'witness', flag: 'witness', env: 'ATLOG_WITNESS', fileKey: 'witness', kind: 'list', default: undefined, doc: 'a witness to submit checkpoints to, URL=VKEY; repeat the flag (environment: space-separated; file: a list)' },
+  { key: 'witnessQuorum', flag: 'witness-quorum', env: 'ATLOG_WITNESS_QUORUM', fileKey: 'witnessQuorum', kind: 'int', default: 0, min: 0, max: 1000, doc: 'witnesses that must cosign a checkpoint before /tlog/checkpoint publishes it' },
   { key: 'adminToken', flag: undefined, env: 'ATLOG_ADMIN_TOKEN', fileKey: undefined, kind: 'string', default: undefined, doc: 'bearer token of the admin endpoints (environment only); unset = admin endpoints off (404)' },
 ];
 
@@ -139,6 +151,12 @@ export function parseValue(spec: OptionSpec, raw: unknown, source: string): Serv
         throw bad(spec, source, "must be 'embedded', 'none' or http(s) URLs (comma-separated)");
       }
       return raw as TsaSetting;
+    case 'list': {
+      // Flags repeat (commander collects them), the environment separates values by spaces, a file lists them.
+      const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(/\s+/).filter((x) => x !== '') : undefined;
+      if (items === undefined || items.length === 0 || !items.every((x) => typeof x === 'string' && x !== '')) throw bad(spec, source, 'must be one or more non-empty strings');
+      return items as string[];
+    }
   }
 }
 

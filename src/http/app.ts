@@ -9,6 +9,7 @@ import { keysRouter } from './routes/keys.js';
 import { logPagesRouter } from './routes/log-pages.js';
 import { logViewsRouter } from './routes/log-views.js';
 import { opsRouter } from './routes/ops.js';
+import { tlogRouter } from './routes/tlog.js';
 
 /**
  * The one request pipeline (docs/architecture.md "HTTP"). Every request takes the same steps, in this order:
@@ -131,6 +132,7 @@ function createApp(ctx: HttpContext, s: Steps): Express {
   app.use(entriesRouter(ctx));
   app.use(logViewsRouter(ctx));
   app.use(logPagesRouter(ctx));
+  app.use(tlogRouter(ctx));
   app.use(adminRouter(ctx));
 
   app.use(() => {

@@ -46,6 +46,22 @@ export interface ServicePort {
   readonly issuer?: string;
   /** Paged reads (GET /entries?from, /checkpoints, /agents/{agent}/sessions...); optional: 404 without. */
   readonly pages?: LogPagesPort;
+  /** The log as C2SP checkpoint notes and tiles (spec/tlog.md); absent: `/tlog/...` answers 404. */
+  readonly tlog?: TlogPort;
+}
+
+/** What `/tlog/...` serves (src/service/tlog.ts TlogView). */
+export interface TlogPort {
+  /** The checkpoint origin. */
+  readonly origin: string;
+  /** The log's note verifier keys. */
+  readonly vkeys: readonly string[];
+  /** The published checkpoint note, or undefined before the first. */
+  checkpoint(): Awaitable<Uint8Array | undefined>;
+  /** A tile, or undefined when its hashes are not all in the log. */
+  tile(level: number, index: number, width: number): Awaitable<Uint8Array | undefined>;
+  /** An entry bundle, or undefined when its entries are not all in the log. */
+  entryBundle(index: number, width: number): Awaitable<Uint8Array | undefined>;
 }
 
 /** The paged reads of src/service/pages.ts, as the HTTP layer streams them (spec/api.md "Pages"). */

@@ -40,6 +40,12 @@ export function serviceInput(config: ServeConfig, issuer: string, logger: Servic
     anchorIntervalMs: config.tsaIntervalS * 1000,
     logger,
     timestampers,
+    tlog: {
+      ...(config.tlogOrigin === undefined ? {} : { origin: config.tlogOrigin }),
+      ...(config.tilesDir === undefined ? {} : { tilesDir: config.tilesDir }),
+      witnesses: config.witness ?? [],
+      quorum: config.witnessQuorum,
+    },
   };
 }
 
@@ -91,7 +97,9 @@ export async function startServer(config: ServeConfig, open: OpenService, logger
   server.on('request', createRequestListener(ctx));
 
   const keys = (await service.serviceKeys()).map((k) => ({ kid: toBase64Url(k.kid), alg: k.alg }));
-  logger.info({ url, port: addr.port, issuer, dataDir: config.dataDir, keys }, 'listening');
+  // The note vkeys: what witnesses and tile clients are configured with (spec/tlog.md section 2).
+  const tlog = service.tlog ? { origin: service.tlog.origin, vkeys: service.tlog.vkeys } : undefined;
+  logger.info({ url, port: addr.port, issuer, dataDir: config.dataDir, keys, tlog }, 'listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

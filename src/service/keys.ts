@@ -27,9 +27,10 @@ export interface ServiceKeys {
   readonly signing: readonly PrivateKey[];
 }
 
-const PRIVATE_MODE = 0o600;
+export const PRIVATE_MODE = 0o600;
 
-async function exists(p: string): Promise<boolean> {
+/** True when `p` exists. @throws the stat error for anything but ENOENT. */
+export async function exists(p: string): Promise<boolean> {
   try {
     await stat(p);
     return true;
@@ -43,7 +44,7 @@ async function exists(p: string): Promise<boolean> {
  * Refuses private key files that others may read: a leaked service key lets anyone forge receipts.
  * @throws AtlogError ERR_SERVICE_KEY_PERMISSIONS naming the file and its mode.
  */
-async function checkMode(file: string): Promise<void> {
+export async function checkMode(file: string): Promise<void> {
   if (process.platform === 'win32') return; // POSIX modes do not describe Windows ACLs
   const mode = (await stat(file)).mode & 0o777;
   if ((mode & 0o077) !== 0) {

@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { AtlogError } from '../errors.js';
 import { LevelDbStorage } from '../storage/leveldb/index.js';
 import type { LogStorage } from '../storage/types.js';
+import { isValidKeyName } from '../tlog/keys.js';
 import type { Timestamper } from '../tsa/timestamper.js';
+import { parseWitnesses, type WitnessTarget } from './witnessing.js';
 
 /**
  * The service's options, and the one place where their defaults live (STYLE.md item 12): what the docs say
@@ -78,6 +80,47 @@ export interface ServiceOptionsInput {
   policyDebounceMs?: number;
   /** Logger (pino-compatible). Default: a silent logger. */
   logger?: ServiceLogger;
+  /** The C2SP views of the log: checkpoint notes, tiles, witnesses (spec/tlog.md). */
+  tlog?: TlogOptionsInput;
+}
+
+/** Options of the C2SP views (spec/tlog.md section 9); every member is optional. */
+export interface TlogOptionsInput {
+  /**
+   * False: no note keys, no checkpoint notes, nothing under `/tlog/` (404); the other members are checked but unused:
+   * the service as it was before the C2SP views. For measuring their cost (`npm run bench -- tiles`) and for
+   * embedders that want none. Default true.
+   */
+  enabled?: boolean;
+  /**
+   * Checkpoint origin, also the name of the note keys. Default: the issuer without its scheme and trailing
+   * slashes, followed by `/tlog` (`https://log.example` gives `log.example/tlog`).
+   */
+  origin?: string;
+  /** Witnesses to submit checkpoints to: `URL=VKEY` (a witness with two keys given twice), or parsed. Default none. */
+  witnesses?: readonly (string | WitnessTarget)[];
+  /** Distinct witnesses that must cosign a checkpoint before it is published. Default 0. */
+  quorum?: number;
+  /** Least time between two witness rounds, in ms. Default 1000. */
+  witnessIntervalMs?: number;
+  /** Longest wait for one witness answer, in ms. Default 10,000. */
+  witnessTimeoutMs?: number;
+  /** Also write the published checkpoint and its tiles into this directory (tile-mirror.ts). Default none. */
+  tilesDir?: string;
+  /** Least time between two writes of the tiles directory, in ms. Default 1000. */
+  tilesIntervalMs?: number;
+}
+
+/** TlogOptionsInput with every default filled in. */
+export interface TlogOptions {
+  enabled: boolean;
+  origin: string;
+  witnesses: WitnessTarget[];
+  quorum: number;
+  witnessIntervalMs: number;
+  witnessTimeoutMs: number;
+  tilesDir: string | undefined;
+  tilesIntervalMs: number;
 }
 
 /** Options with every default filled in. */
@@ -101,6 +144,7 @@ export interface ServiceOptions {
   operationsLimit: number;
   policyDebounceMs: number;
   logger: ServiceLogger;
+  tlog: TlogOptions;
 }
 
 const silent: ServiceLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -117,7 +161,9 @@ function positiveInt(v: unknown, name: string, min = 1): number {
  * Defaults: dataDir './data', LevelDB storage in `<dataDir>/log`, issuer 'http://127.0.0.1:8080', no policy file (built-in default policy),
  * batch 512 entries / 5 ms / at least 40 ms apart under load, queueLimit 10,000, receiptAlg 'ES256', pqReceipts true, verifyWorkers
  * max(2, cores-1), inlineFastVerify false, signWorker true, no timestampers, anchorTimeoutMs 2000,
- * anchorRetryMs 1000, anchorIntervalMs 0, operationsLimit 10,000, policyDebounceMs 200, a silent logger.
+ * anchorRetryMs 1000, anchorIntervalMs 0, operationsLimit 10,000, policyDebounceMs 200, a silent logger; tlog: the
+ * origin from the issuer, no witnesses, quorum 0, witness rounds 1000 ms apart with 10 s answers, no tiles
+ * directory, tiles written at most every 1000 ms.
  * @throws AtlogError ERR_SERVICE_OPTIONS naming the field when a value is out of range.
  */
 export function resolveServiceOptions(input: ServiceOptionsInput = {}): ServiceOptions {
@@ -173,5 +219,39 @@ export function resolveServiceOptions(input: ServiceOptionsInput = {}): ServiceO
     operationsLimit: positiveInt(input.operationsLimit ?? 10_000, 'operationsLimit'),
     policyDebounceMs: positiveInt(input.policyDebounceMs ?? 200, 'policyDebounceMs', 0),
     logger: input.logger ?? silent,
+    tlog: resolveTlogOptions(input.tlog ?? {}, issuer),
+  };
+}
+
+/** spec/tlog.md section 1: the issuer without its scheme and trailing slashes, then `/tlog`. */
+export function defaultOrigin(issuer: string): string {
+  return `${issuer.replace(/^[a-z][a-z0-9+.-]*:(\/\/)?/i, '').replace(/\/+$/, '')}/tlog`;
+}
+
+/**
+ * Fills the defaults of the C2SP views (see TlogOptionsInput).
+ * @throws AtlogError ERR_SERVICE_OPTIONS for an origin that is not a valid note key name, a bad witness or a
+ *   quorum above the number of witnesses.
+ */
+function resolveTlogOptions(t: TlogOptionsInput, issuer: string): TlogOptions {
+  const bad = (field: string, why: string): AtlogError => new AtlogError('ERR_SERVICE_OPTIONS', `tlog.${field} ${why}`, { details: { field: `tlog.${field}` } });
+  const origin = t.origin ?? defaultOrigin(issuer);
+  if (!isValidKeyName(origin)) throw bad('origin', `${JSON.stringify(origin)} is not a valid note key name (no spaces, no +, at most 255 bytes): set one`);
+  const given = t.witnesses ?? [];
+  if (!Array.isArray(given)) throw bad('witnesses', 'must be an array');
+  const witnesses = [...parseWitnesses(given.filter((w): w is string => typeof w === 'string')), ...given.filter((w): w is WitnessTarget => typeof w !== 'string')];
+  if (new Set(witnesses.map((w) => w.name)).size !== witnesses.length) throw bad('witnesses', 'names a witness twice');
+  const quorum = positiveInt(t.quorum ?? 0, 'tlog.quorum', 0);
+  if (quorum > witnesses.length) throw bad('quorum', `${quorum} is more than the ${witnesses.length} witnesses given`);
+  if (t.enabled !== undefined && typeof t.enabled !== 'boolean') throw bad('enabled', 'must be true or false');
+  return {
+    enabled: t.enabled ?? true,
+    origin,
+    witnesses,
+    quorum,
+    witnessIntervalMs: positiveInt(t.witnessIntervalMs ?? 1000, 'tlog.witnessIntervalMs', 0),
+    witnessTimeoutMs: positiveInt(t.witnessTimeoutMs ?? 10_000, 'tlog.witnessTimeoutMs'),
+    tilesDir: t.tilesDir === undefined ? undefined : resolve(t.tilesDir),
+    tilesIntervalMs: positiveInt(t.tilesIntervalMs ?? 1000, 'tlog.tilesIntervalMs', 0),
   };
 }

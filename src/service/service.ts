@@ -5,6 +5,7 @@ import type { LogStorage } from '../storage/types.js';
 import { equalBytes } from '../util/bytes.js';
 import { Admission } from './admission.js';
 import { Anchorer } from './anchoring.js';
+import { CheckpointNoter } from './checkpoint-notes.js';
 import { HeadSigner } from './head-signer.js';
 import { IssuerRegistry } from './issuers.js';
 import { loadServiceKeys, serviceKeySet } from './keys.js';
@@ -12,12 +13,16 @@ import { OperationTable } from './operations.js';
 import { resolveServiceOptions, type ServiceOptions, type ServiceOptionsInput } from './options.js';
 import { PolicyHolder } from './policy/holder.js';
 import { LogPages } from './pages.js';
+import { TlogPublisher } from './publisher.js';
 import { Queries } from './queries.js';
 import { Registrar } from './registration.js';
 import { Sealer } from './sealer.js';
 import { Sequencer } from './sequencer.js';
 import { SessionCache } from './session-cache.js';
 import { anchorStore, issuerStore, metaKeys, text } from './state.js';
+import { TileMirror } from './tile-mirror.js';
+import { loadNoteKeys, saveNoteVkeys } from './tlog-keys.js';
+import { storedTiles, TlogView } from './tlog.js';
 import type { CheckpointInfo, OperationInfo, PolicyInfo, ServiceStats, Submission } from './types.js';
 import { VerifyPool } from './verify-pool.js';
 
@@ -36,6 +41,9 @@ interface ServiceParts {
   pages: LogPages;
   ops: OperationTable;
   admission: Admission;
+  /** Absent with the C2SP views off (`tlog.enabled: false`). */
+  noter: CheckpointNoter | undefined;
+  publisher: TlogPublisher | undefined;
 }
 
 /**
@@ -48,11 +56,17 @@ export class TransparencyService {
   readonly issuers: Pick<IssuerRegistry, 'add' | 'revoke' | 'list'>;
   /** Paged reads for exporters and monitors: entries, sessions, checkpoints (pages.ts, spec/api.md "Pages"). */
   readonly pages: LogPages;
+  /**
+   * The log as C2SP checkpoint notes and tiles (spec/tlog.md section 9): what `/tlog/...` serves; undefined
+   * with `tlog.enabled: false`.
+   */
+  readonly tlog: TlogView | undefined;
   private closed = false;
 
   private constructor(private readonly p: ServiceParts) {
     this.issuers = p.registry; // add(iss, key, { status, notBefore, notAfter }), revoke(iss, kid?), list()
     this.pages = p.pages;
+    this.tlog = p.noter && p.publisher ? new TlogView(p.options.tlog.origin, p.noter.vkeys, p.publisher, storedTiles(p.storage.reader)) : undefined;
   }
 
   /** The service identity (CWT iss of tree heads and receipts). */
@@ -72,7 +86,10 @@ export class TransparencyService {
     const policy = await PolicyHolder.open(o.policyFile, o.logger);
     const sk = await loadServiceKeys(o.dataDir, o.receiptAlg, o.logger);
     const keys = o.pqReceipts ? sk.signing : [sk.p256];
+    const noter = o.tlog.enabled ? new CheckpointNoter(o.tlog.origin, await loadNoteKeys(o.dataDir, o.tlog.origin, o.logger), o.pqReceipts, o.signWorker) : undefined;
+    if (noter) await saveNoteVkeys(o.dataDir, noter.vkeys);
     const storage = await o.storage(o.dataDir);
+    let publisher: TlogPublisher | undefined;
     try {
       const { reader, meta, checkpoints } = storage;
       const registry = await IssuerRegistry.open(() => policy.current.issuers, issuerStore(meta));
@@ -85,6 +102,7 @@ export class TransparencyService {
       const current = () => policy.current;
       const sealer = new Sealer({
         checkpoints, anchorer, keys, signer, issuer: o.issuer, p256Alg: o.receiptAlg === 'ESP256' ? ALG_ESP256 : ALG_ES256, policy: current,
+        ...(noter ? { noter } : {}), meta, onSealed: (size, note) => publisher?.sealed(size, note),
       });
       const sequencer = new Sequencer({
         storage, sessions: await SessionCache.open(meta), sealer, policy: current,
@@ -96,13 +114,27 @@ export class TransparencyService {
         registrar: new Registrar(registry, pool), reader, queries, ops, sequencer, policy: current, queueLimit: o.queueLimit,
       });
       const pages = new LogPages(storage, anchors, anchorer);
-      const s = new TransparencyService({ options: o, storage, keys, policy, registry, pool, signer, anchorer, sequencer, queries, pages, ops, admission });
       await sequencer.recover();
+      // After recovery: the publisher starts from the newest checkpoint, which now has its note.
+      const t = o.tlog;
+      if (t.enabled) {
+        const mirror = t.tilesDir === undefined ? undefined : await TileMirror.open(t.tilesDir, storedTiles(reader), reader, t.tilesIntervalMs, o.logger);
+        publisher = await TlogPublisher.start({
+          meta, checkpoints, mirror, logger: o.logger,
+          noteOf: async (size) => sealer.noteOf(size, await reader.rootAt(size)),
+          ...(t.witnesses.length > 0
+            ? { witnessing: { witnesses: t.witnesses, quorum: t.quorum, intervalMs: t.witnessIntervalMs, timeoutMs: t.witnessTimeoutMs, reader } }
+            : {}),
+        });
+      }
+      const s = new TransparencyService({ options: o, storage, keys, policy, registry, pool, signer, anchorer, sequencer, queries, pages, ops, admission, noter, publisher });
       await anchorer.start();
       if (o.watchPolicy) policy.watch(o.policyDebounceMs);
-      o.logger.info({ treeSize: reader.size, policyHash: policy.current.hashHex, issuer: o.issuer }, 'transparency service open');
+      o.logger.info({ treeSize: reader.size, policyHash: policy.current.hashHex, issuer: o.issuer, ...(noter ? { origin: t.origin, vkeys: noter.vkeys } : {}) }, 'transparency service open');
       return s;
     } catch (e) {
+      await publisher?.close();
+      await noter?.close();
       await storage.close();
       policy.close();
       throw e;
@@ -227,14 +259,16 @@ export class TransparencyService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const { policy, admission, sequencer, anchorer, pool, signer, storage, options } = this.p;
+    const { policy, admission, sequencer, anchorer, pool, signer, storage, options, publisher, noter } = this.p;
     policy.close();
     await admission.close();
     await sequencer.drain();
     sequencer.stop();
     await anchorer.close();
+    await publisher?.close(); // stops witnessing; the tiles directory gets the last published checkpoint
     await pool.close();
     await signer.close();
+    await noter?.close();
     await storage.close();
     options.logger.info({ treeSize: storage.reader.size }, 'transparency service closed');
   }

@@ -18,6 +18,10 @@ import type { IssuerStore, StoredIssuer } from './issuers.js';
  *   a/tok/<size16>                     CBOR [ {tsa name: token} per tree head ]: RFC 3161 tokens
  *   a/inc/<size16>                     present while a checkpoint lacks a token
  *   i/<iss>                            JSON StoredIssuer: admin-managed issuer
+ *   n/cp/<size16>                      the C2SP checkpoint note of that size, signed by the log's note keys,
+ *                                      written in the same write as the checkpoint (spec/tlog.md section 9)
+ *   n/pub                              the note served at /tlog/checkpoint with its witness cosignatures,
+ *                                      when witnesses are configured (publisher.ts)
  *
  * `<agent>` is URI-component-encoded so a '/' in an agent URI cannot run into the session id; numbers are
  * zero-padded to 16 digits so key order is numeric order. The checkpoint an entry was registered in is the
@@ -44,6 +48,8 @@ export const metaKeys = {
   tokens: (size: number) => `a/tok/${pad16(size)}`,
   incomplete: (size: number) => `a/inc/${pad16(size)}`,
   issuer: (iss: string) => `i/${iss}`,
+  note: (size: number) => `n/cp/${pad16(size)}`,
+  publishedNote: 'n/pub',
 };
 
 export function textPut(key: string, value: string): MetaPut {

@@ -63,6 +63,7 @@ export {
 } from './tile-nodes.js';
 export type { TileReader, TreeHead } from './tile-nodes.js';
 export { bundleMatchesTile, encodeEntryBundle, parseEntryBundle } from './entries.js';
+export { isConsistent, verifyCheckpointUpdate } from './follow.js';
 export {
   MAX_PROOF_LINES,
   TLOG_SIZE_MEDIA_TYPE,

@@ -10,6 +10,9 @@ export { verifySessionBundle, type BundleVerifyOptions, type SessionReport } fro
 export { verifyDelegation } from './delegation.js';
 export { checkSessionRecords, recordKey, signatureVerdict, type RecordKey, type RecordCheckOptions, type SignatureVerdict } from './records.js';
 export { parseAatRecords, verifyAatChain, type AatChainOptions, type AatChainReport } from './aat.js';
+export { verifyTlog, type EntryBundleReader, type TlogReport, type VerifyTlogOptions } from './tlog.js';
+// The C2SP note checkpoint and tile checks a monitor or a browser builds on (spec/tlog.md).
+export { openCheckpoint, verifyCheckpointUpdate, verifierFromVkey, type CheckpointPolicy, type OpenedCheckpoint, type TileReader, type TreeHead } from '../tlog/index.js';
 // What an offline verifier needs besides its checks (the `atlog/verify` entry exports this file alone): reading
 // the keys it is given, the lower-level receipt checks, and the error type every check reports with.
 export { parseKeyFile, parsePublicKeys, importPem, importCoseKey, importCoseKeySet, thumbprint, type PublicKey } from '../keys/index.js';
