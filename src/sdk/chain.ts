@@ -8,9 +8,15 @@ import { concatBytes, fromHex, toHex } from '../util/bytes.js';
 /**
  * One session's hash chain as the agent builds it (spec/aat.md section 2): the tip, the record count, and the
  * raw `prev_hash` values the closing `session_hash` covers. Records are built with the builders of src/aat
- * (`genesisRecord`, `nextRecord`), which validate each one and keep timestamps non-decreasing. Building does
- * not change the chain; `commit` does, so a record the local policy refuses leaves no trace.
+ * (`genesisRecord`, `nextRecord`: draft -06, validated, timestamps non-decreasing, a default `record_phase`)
+ * and, with a `seal`, signed in-band (spec/aat.md section 3) before anything chains to them. Building does not
+ * change the chain; `commit` does, so a record the local policy refuses leaves no trace.
  */
+
+/** Signs a record in-band (or returns it as it is). */
+export type Seal = (record: AatRecord) => AatRecord;
+
+const unsealed: Seal = (r) => r;
 export class SessionChain {
   private last: AatRecord;
   /** prev_hash of every record after the genesis, as bytes (session_hash input, spec/aat.md 2.3). */
@@ -18,23 +24,26 @@ export class SessionChain {
   /** Records `build` made from the current tip: their links are right by construction (no second hash). */
   private built = new WeakSet<AatRecord>();
 
-  private constructor(first: AatRecord) {
+  private constructor(
+    first: AatRecord,
+    private readonly seal: Seal,
+  ) {
     this.last = first;
   }
 
-  /** A new session: its genesis record, built but not committed (`commit` it first). */
-  static genesis(input: GenesisInput): { chain: SessionChain; genesis: AatRecord } {
-    const genesis = genesisRecord({ recordPhase: 'concurrent' satisfies RecordPhase, ...input });
-    return { chain: new SessionChain(genesis), genesis };
+  /** A new session and its genesis record (the first tip). */
+  static genesis(input: GenesisInput, seal: Seal = unsealed): { chain: SessionChain; genesis: AatRecord } {
+    const genesis = seal(genesisRecord(input));
+    return { chain: new SessionChain(genesis, seal), genesis };
   }
 
   /**
    * A chain resumed from its records so far (genesis first, in order), as an earlier process left them.
    * @throws AtlogError ERR_INVALID_ARGUMENT when `records` is empty or a record does not link to the one before.
    */
-  static resume(records: readonly AatRecord[]): SessionChain {
+  static resume(records: readonly AatRecord[], seal: Seal = unsealed): SessionChain {
     if (records.length === 0) throw new AtlogError('ERR_INVALID_ARGUMENT', 'a session has at least its genesis record');
-    const chain = new SessionChain(records[0]!);
+    const chain = new SessionChain(records[0]!, seal);
     for (const r of records.slice(1)) chain.commit(r);
     return chain;
   }
@@ -51,7 +60,7 @@ export class SessionChain {
 
   /** The record that would follow the tip. @throws AtlogError ERR_AAT_INVALID for an invalid record. */
   build(fields: NextInput): AatRecord {
-    const r = nextRecord(this.last, fields);
+    const r = this.seal(nextRecord(this.last, fields));
     this.built.add(r);
     return r;
   }
@@ -78,7 +87,6 @@ export class SessionChain {
   end(fields: { outcome?: NextInput['outcome']; action_detail?: NextInput['action_detail']; record_phase?: RecordPhase } = {}): AatRecord {
     const session_hash = toHex(sha256(concatBytes(...this.links, fromHex(recordHash(this.last)))));
     return this.build({
-      record_phase: 'post_execution',
       ...fields,
       action_type: 'lifecycle',
       action_detail: { ...fields.action_detail, event: 'session_end', session_hash, record_count: this.count + 1 },

@@ -40,6 +40,12 @@ export interface SessionOptions {
   delegatedBy?: DelegationToken;
   /** The service's public keys, pinned: the strong tier verifies every receipt it waits for with them. */
   serviceKeys?: readonly PublicKey[];
+  /**
+   * Also sign every record in-band, as draft -06 does (spec/aat.md section 3): `sig_alg` ES256, `signer_kid` the
+   * key's RFC 7638 thumbprint, so the records verify on their own (`atlog verify --aat --record-key`). P-256 keys
+   * only. Default false: the Signed Statement's signature already covers every record.
+   */
+  signRecords?: boolean;
   /** First pause before the background sender retries an unreachable service, in ms. Default 500. */
   retryMs?: number;
   /** Longest pause between retries, in ms. Default 30,000. */
@@ -67,6 +73,7 @@ export interface ResolvedSessionOptions {
   queue: RecordQueue | undefined;
   delegatedBy: DelegationToken | undefined;
   serviceKeys: readonly PublicKey[];
+  signRecords: boolean;
   retryMs: number;
   maxRetryMs: number;
   onError: (error: AtlogError) => void;
@@ -117,6 +124,7 @@ export function resolveSessionOptions(o: SessionOptions): ResolvedSessionOptions
   let policy = LocalPolicy.none;
   if (o.policy instanceof LocalPolicy) policy = o.policy;
   else if (o.policy !== undefined) policy = LocalPolicy.fromRules((o.policy as { rules: readonly RuleSpec[] }).rules);
+  if (o.signRecords && o.key.family !== 'P-256') throw arg(`signRecords signs in-band with ES256: it needs a P-256 key, not ${o.key.family}`);
   if (o.resume !== undefined && (!Array.isArray(o.resume.records) || o.resume.records.length === 0)) throw arg('resume.records must hold the session from its genesis');
   return {
     url,
@@ -131,6 +139,7 @@ export function resolveSessionOptions(o: SessionOptions): ResolvedSessionOptions
     queue: o.queue,
     delegatedBy: o.delegatedBy,
     serviceKeys,
+    signRecords: o.signRecords === true,
     retryMs: ms('retryMs', o.retryMs, 500),
     maxRetryMs: ms('maxRetryMs', o.maxRetryMs, 30_000),
     onError: o.onError ?? (() => undefined),

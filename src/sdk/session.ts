@@ -1,5 +1,6 @@
 import type { NextInput } from '../aat/build.js';
 import { trustRank, TRUST_LEVELS, type AatRecord, type ActionType, type JsonObject, type JsonValue, type Outcome, type RecordPhase, type TrustLevel } from '../aat/types.js';
+import { jwkThumbprint, recordPublicKey, signRecord } from '../aat/signature.js';
 import { validateRecord } from '../aat/validate.js';
 import { createClient, type TransparencyClient } from '../client/index.js';
 import { AtlogError } from '../errors.js';
@@ -7,7 +8,8 @@ import { buildRecordStatement } from '../statements/record.js';
 import { parseStatement } from '../statements/parse.js';
 import { verifyTransparentStatement } from '../verify/statement.js';
 import { callDetail, ToolCall, type CallHost, type ToolOptions } from './call.js';
-import { SessionChain } from './chain.js';
+import { SessionChain, type Seal } from './chain.js';
+import { KEY_D } from '../cose/labels.js';
 import { delegateTrust, genesisTimeAfter, resolveGrant, type DelegationToken } from './delegation.js';
 import { valueHash } from './hashing.js';
 import { resolveSessionOptions, type ResolvedSessionOptions, type SessionOptions, type Tier } from './options.js';
@@ -27,7 +29,7 @@ export interface RecordInput {
   action_detail: JsonObject;
   /** Default success. */
   outcome?: Outcome;
-  /** Default: pre_execution for tool calls and for denied or escalated actions, post_execution otherwise. */
+  /** Default (spec/aat.md 1.2): pre_execution for tool calls and for denied or escalated actions, post_execution otherwise. */
   record_phase?: RecordPhase;
   /** Optional draft fields (risk_score, model_id, latency_ms, ...) and extensions. */
   [extra: string]: JsonValue | undefined;
@@ -50,9 +52,12 @@ export interface SessionSummary {
 /** Members a caller may not set: the session writes them. */
 const MANAGED = ['record_id', 'timestamp', 'agent_id', 'agent_version', 'session_id', 'trust_level', 'parent_record_id', 'prev_hash', 'signature', 'signature_classical', 'sig_alg', 'signer_kid'];
 
-/** The record_phase a record gets when the caller names none (spec/aat.md 1.2). */
-function defaultPhase(type: ActionType, outcome: Outcome | undefined): RecordPhase {
-  return type === 'tool_call' || outcome === 'denied' || outcome === 'escalated' ? 'pre_execution' : 'post_execution';
+/** The in-band signer of `signRecords` (spec/aat.md section 3), or none. */
+function sealFor(o: ResolvedSessionOptions): Seal | undefined {
+  if (!o.signRecords) return undefined;
+  const d = o.key.toCoseKey().get(KEY_D) as Uint8Array;
+  const kid = jwkThumbprint(recordPublicKey(d));
+  return (r) => signRecord(r, d, { kid });
 }
 
 /** The record inside a queued Signed Statement. */
@@ -166,8 +171,7 @@ export class Session<T extends Tier = Tier> implements CallHost {
     if (input.action_type === 'lifecycle' && (event === 'session_start' || event === 'session_end')) {
       throw new AtlogError('ERR_INVALID_ARGUMENT', 'the session writes session_start and session_end itself (session_end: close())');
     }
-    const { record_phase, ...rest } = input;
-    return this.append({ ...rest, record_phase: record_phase ?? defaultPhase(input.action_type, input.outcome) }).record;
+    return this.append(input).record;
   }
 
   /**
@@ -326,7 +330,7 @@ export async function createSession<T extends Tier = 'detectable'>(options: Sess
     let leftovers: Array<{ record: AatRecord; statement: Uint8Array }> = [];
     let genesis: AatRecord | undefined;
     if (o.resume) {
-      chain = SessionChain.resume(o.resume.records);
+      chain = SessionChain.resume(o.resume.records, sealFor(o));
       const known = new Set(o.resume.records.map((r) => r.record_id));
       leftovers = (queue?.unsent ?? []).map((statement) => ({ statement, record: recordOf(statement) }));
       // Records an earlier process queued after it last saved its state join the chain first.
@@ -342,7 +346,7 @@ export async function createSession<T extends Tier = 'detectable'>(options: Sess
         sessionId: o.sessionId,
         ...(grant ? { delegatedBy: grant.delegatedBy, timestamp: genesisTimeAfter(grant.at) } : {}),
         detail: { enforcement_tier: o.tier, local_policy_hash: o.policy.hash },
-      }));
+      }, sealFor(o)));
       const denial = o.policy.check(genesis);
       if (denial) throw policyDenied(denial, 'session_start refused by the local policy');
     }
