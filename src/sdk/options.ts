@@ -50,6 +50,8 @@ export interface SessionOptions {
   retryMs?: number;
   /** Longest pause between retries, in ms. Default 30,000. */
   maxRetryMs?: number;
+  /** Told about every record as it joins the chain (genesis included), e.g. to export it elsewhere; must not throw. */
+  onRecord?: (record: AatRecord) => void;
   /** Told about background trouble: the service became unreachable, or refused a record (the session broke). */
   onError?: (error: AtlogError) => void;
   /**
@@ -77,6 +79,7 @@ export interface ResolvedSessionOptions {
   retryMs: number;
   maxRetryMs: number;
   onError: (error: AtlogError) => void;
+  onRecord: ((record: AatRecord) => void) | undefined;
   resume: { records: readonly AatRecord[] } | undefined;
 }
 
@@ -143,6 +146,7 @@ export function resolveSessionOptions(o: SessionOptions): ResolvedSessionOptions
     retryMs: ms('retryMs', o.retryMs, 500),
     maxRetryMs: ms('maxRetryMs', o.maxRetryMs, 30_000),
     onError: o.onError ?? (() => undefined),
+    onRecord: o.onRecord,
     resume: o.resume,
   };
 }

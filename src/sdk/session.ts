@@ -120,7 +120,9 @@ export class Session<T extends Tier = Tier> implements CallHost {
     const denial = this.o.policy.check(record);
     if (denial) throw policyDenied(denial, `${record.action_type} refused by the local policy`);
     this.chain.commit(record);
-    return { record, seq: this.outbox.push(record, keep) };
+    const seq = this.outbox.push(record, keep);
+    this.o.onRecord?.(record);
+    return { record, seq };
   }
 
   /** @internal CallHost */
@@ -293,6 +295,7 @@ export class Session<T extends Tier = Tier> implements CallHost {
       if (denial) throw policyDenied(denial, 'session_end refused by the local policy');
       this.chain.commit(end);
       this.endSeq = this.outbox.push(end, true);
+      this.o.onRecord?.(end);
     }
     await this.outbox.wait(this.endSeq, 'settled');
     const all = this.outbox.registered === this.outbox.size;
@@ -358,6 +361,7 @@ export async function createSession<T extends Tier = 'detectable'>(options: Sess
     const session = new Session<T>(o, chain, outbox, queue, trustLevel);
     if (genesis) {
       const seq = outbox.push(genesis, o.tier === 'strong');
+      o.onRecord?.(genesis);
       try {
         await outbox.wait(seq, o.tier === 'strong' ? 'registered' : 'settled');
         if (o.tier === 'strong') await session.verifyReceipt(seq);
