@@ -24,6 +24,8 @@ export interface SessionQueue {
   registered(count: number): Promise<void>;
   /** Releases the queue; with `done` (session closed, everything registered) it is removed. */
   close(done: boolean): Promise<void>;
+  /** Drops every statement not yet registered (after a refusal, none of them can join the chain). Optional. */
+  discard?(): Promise<void>;
 }
 
 /** Opens the queue of a session (the file queue: `FileQueue` in src/sdk/queue). */

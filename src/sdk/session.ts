@@ -69,7 +69,7 @@ function recordOf(statement: Uint8Array): AatRecord {
 export class Session<T extends Tier = Tier> implements CallHost {
   private endSeq: number | undefined;
   private closing: Promise<SessionSummary> | undefined;
-  private closed = false;
+  private isClosed = false;
 
   /** @internal Made by `createSession`. */
   constructor(
@@ -103,6 +103,11 @@ export class Session<T extends Tier = Tier> implements CallHost {
     return this.chain.count;
   }
 
+  /** True once close() has finished (or stop() was called). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   /** Records registered, and records durably queued, so far (this process). */
   get progress(): { records: number; registered: number; queued: number; offline: boolean } {
     return { records: this.outbox.size, registered: this.outbox.registered, queued: this.outbox.queued, offline: this.outbox.offline };
@@ -110,7 +115,7 @@ export class Session<T extends Tier = Tier> implements CallHost {
 
   private assertOpen(): void {
     if (this.outbox.broken) throw this.outbox.broken;
-    if (this.endSeq !== undefined || this.closed) throw new AtlogError('ERR_SDK_CLOSED', `session ${this.sessionId} is closed`);
+    if (this.endSeq !== undefined || this.isClosed) throw new AtlogError('ERR_SDK_CLOSED', `session ${this.sessionId} is closed`);
   }
 
   /** @internal CallHost: build, check, chain, queue. */
@@ -277,9 +282,21 @@ export class Session<T extends Tier = Tier> implements CallHost {
    */
   close(options: { outcome?: Outcome } = {}): Promise<SessionSummary> {
     this.closing ??= this.finish(options).finally(() => {
-      if (!this.closed) this.closing = undefined;
+      if (!this.isClosed) this.closing = undefined;
     });
     return this.closing;
+  }
+
+  /**
+   * Stops the session without closing it: no more records, background sending ends, the queue is released with
+   * what it still holds (for `atlog sync`, or a later process that resumes the session as `atlog session` does).
+   * The session stays open in the log: a verifier reports it as not complete.
+   */
+  async stop(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    await this.outbox.stop();
+    await this.queue?.close(false);
   }
 
   private async finish(options: { outcome?: Outcome }): Promise<SessionSummary> {
@@ -287,7 +304,7 @@ export class Session<T extends Tier = Tier> implements CallHost {
       if (this.outbox.broken) {
         await this.outbox.stop();
         await this.queue?.close(false);
-        this.closed = true;
+        this.isClosed = true;
         throw this.outbox.broken;
       }
       const end = this.chain.end({ outcome: options.outcome ?? 'success' });
@@ -301,7 +318,7 @@ export class Session<T extends Tier = Tier> implements CallHost {
     const all = this.outbox.registered === this.outbox.size;
     await this.outbox.stop();
     await this.queue?.close(all);
-    this.closed = true;
+    this.isClosed = true;
     const it = this.outbox.item(this.endSeq)!;
     return {
       sessionId: this.sessionId,

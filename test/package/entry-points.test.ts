@@ -41,13 +41,14 @@ describe('package.json', () => {
 });
 
 describe("import { … } from 'atlog'", () => {
-  it('holds records, statements, keys, receipts, the verifier and AtlogError', () => {
+  it('holds records, statements, keys, receipts, the verifier, the client, the agent SDK and AtlogError', () => {
     const names = [
       'genesisRecord', 'nextRecord', 'sessionEndRecord', 'validateRecord', 'canonicalBytes', 'recordHash', 'verifyChain',
       'buildRecordStatement', 'buildStatement', 'parseStatement', 'registrationEntry', 'entryHash', 'toTransparentStatement',
       'generateKey', 'parseKeyFile', 'parsePublicKeys', 'importPem', 'importCoseKey', 'exportCoseKey', 'exportSpkiPem', 'thumbprint',
       'signTreeHead', 'issueInclusionReceipt', 'verifyReceipt', 'verifyConsistencyReceipt', 'leafHash', 'verifyInclusion',
       'verifyTransparentStatement', 'verifySessionBundle', 'verifyDelegation', 'AtlogError', 'isAtlogError',
+      'createClient', 'openSession', 'createSession', 'loadKey', 'loadPolicy', 'syncQueue', 'FileQueue', 'LocalPolicy', 'valueHash',
     ];
     const exported = api as unknown as Record<string, unknown>;
     for (const n of names) expect(typeof exported[n], n).toBe('function');
@@ -58,7 +59,7 @@ describe("import { … } from 'atlog'", () => {
     for (const n of ['verifyTransparentStatement', 'verifySessionBundle', 'verifyDelegation', 'verifyTreeHeadConsistency', 'verifyReceipt', 'parsePublicKeys', 'AtlogError']) {
       expect(typeof exported[n], n).toBe('function');
     }
-    for (const n of ['generateKey', 'buildStatement', 'signTreeHead', 'genesisRecord']) expect(exported[n], n).toBeUndefined();
+    for (const n of ['generateKey', 'buildStatement', 'signTreeHead', 'genesisRecord', 'openSession', 'createClient']) expect(exported[n], n).toBeUndefined();
   });
 
   it('Node resolves both entries by the package name, and refuses paths that are not exported', () => {

@@ -32,7 +32,7 @@ describe('queue file format', () => {
 
   it('a frame whose checksum fails ends the queue there; a file that is no queue is refused', () => {
     const file = new Uint8Array([...MAGIC, ...encodeFrames([bytes(5, 1), bytes(5, 2)])]);
-    file[file.length - 1] ^= 1;
+    file[file.length - 1] = file[file.length - 1]! ^ 1;
     expect(decodeFrames(file, 'q').statements).toHaveLength(1);
     expect(() => decodeFrames(new TextEncoder().encode('{"not":"a queue"}'), 'q')).toThrow(expect.objectContaining({ code: 'ERR_QUEUE_INVALID' }));
   });

@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rename, rm, truncate, unlink, writeFile, type Fi
 import { join } from 'node:path';
 import { AtlogError } from '../../errors.js';
 import type { RecordQueue, SessionQueue } from '../outbox.js';
-import { decodeFrames, encodeFrames, MAGIC } from './frames.js';
+import { decodeFrames, encodeFrames, frameSize, MAGIC } from './frames.js';
 import { acquireLock, type Lock } from './lock.js';
 
 /**
@@ -44,6 +44,9 @@ async function readAck(file: string): Promise<number> {
 export class FileSessionQueue implements SessionQueue {
   private total: number;
   private acked: number;
+  /** Where the first unacknowledged frame starts, and the sizes of the unacknowledged frames in order. */
+  private ackOffset: number;
+  private readonly frameSizes: number[];
   private ackWrite: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -55,9 +58,12 @@ export class FileSessionQueue implements SessionQueue {
     /** Statements registered before this handle (acknowledged in the ack file). */
     private readonly base: number,
     total: number,
+    ackOffset: number,
   ) {
     this.total = total;
     this.acked = base;
+    this.ackOffset = ackOffset;
+    this.frameSizes = unsent.map(frameSize);
   }
 
   /**
@@ -88,7 +94,8 @@ export class FileSessionQueue implements SessionQueue {
       }
       const fh = await open(files.log, 'a');
       const acked = Math.min(await readAck(files.ack), contents.statements.length);
-      return new FileSessionQueue(files, fh, lock, contents.statements.slice(acked), acked, contents.statements.length);
+      const ackOffset = contents.statements.slice(0, acked).reduce((n, s) => n + frameSize(s), MAGIC.length);
+      return new FileSessionQueue(files, fh, lock, contents.statements.slice(acked), acked, contents.statements.length, ackOffset);
     } catch (e) {
       await lock.release();
       throw e;
@@ -102,12 +109,27 @@ export class FileSessionQueue implements SessionQueue {
     await this.fh.write(encodeFrames(statements));
     await this.fh.datasync();
     this.total += statements.length;
+    this.frameSizes.push(...statements.map(frameSize));
+  }
+
+  /**
+   * Drops every statement not acknowledged as registered: after the service refused one of them, none of them
+   * can ever join the session's chain (the `atlog session` command undoes its records this way).
+   */
+  async discard(): Promise<void> {
+    if (this.closed) throw new AtlogError('ERR_SDK_CLOSED', 'the queue is closed');
+    await this.ackWrite.catch(() => undefined);
+    await this.fh.truncate(this.ackOffset);
+    await this.fh.datasync();
+    this.total = this.acked;
+    this.frameSizes.length = 0;
   }
 
   /** Notes that the first `count` statements of this handle are registered. */
   registered(count: number): Promise<void> {
     const n = Math.min(this.base + count, this.total);
     if (n <= this.acked || this.closed) return this.ackWrite;
+    for (let i = this.acked; i < n; i++) this.ackOffset += this.frameSizes.shift()!;
     this.acked = n;
     this.ackWrite = this.ackWrite.then(async () => {
       const tmp = `${this.files.ack}.tmp`;

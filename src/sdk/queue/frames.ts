@@ -16,6 +16,11 @@ function checksum(b: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(b).digest().subarray(0, 8));
 }
 
+/** Bytes a statement takes in the file. */
+export function frameSize(statement: Uint8Array): number {
+  return HEAD + statement.length;
+}
+
 /** The frames of `statements`, as one buffer to append. */
 export function encodeFrames(statements: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(statements.reduce((n, s) => n + HEAD + s.length, 0));
