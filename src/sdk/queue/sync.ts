@@ -28,10 +28,18 @@ const TRANSIENT = new Set(['ERR_CLIENT_NETWORK', 'ERR_CLIENT_UNAVAILABLE', 'ERR_
  * Sends every session queue in `dir`, one session after another; stops early when the service cannot be
  * reached (the other sessions would fail the same way and stay queued).
  * @param onResult called after each session (for progress lines).
- * @throws fs errors reading the directory.
+ * @throws fs errors reading the directory (a missing directory is an empty queue).
  */
 export async function syncQueue(dir: string, client: TransparencyClient, onResult: (r: SyncResult) => void = () => undefined): Promise<SyncResult[]> {
-  const ids = (await readdir(dir)).filter((f) => f.endsWith('.atq')).map((f) => f.slice(0, -4)).sort();
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    // No directory: the agent never queued anything (a session makes it when it opens).
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const ids = names.filter((f) => f.endsWith('.atq')).map((f) => f.slice(0, -4)).sort();
   const results: SyncResult[] = [];
   for (const sessionId of ids) {
     let q: FileSessionQueue;
