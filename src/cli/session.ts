@@ -13,6 +13,7 @@ import { loadKey } from '../sdk/open.js';
 import { valueHash } from '../sdk/hashing.js';
 import { parseStatement } from '../statements/parse.js';
 import { runCommand } from './client-command.js';
+import { usageExit2 } from './keygen.js';
 import { readState, StateFileQueue, writeState, type SessionState } from './session-state.js';
 
 /**
@@ -152,7 +153,7 @@ async function undo(file: string, state: SessionState, start: boolean, opened: S
 }
 
 function common(cmd: Command): Command {
-  return cmd
+  return usageExit2(cmd)
     .requiredOption('--state <file>', 'the session state file (JSON)')
     .option('--url <url>', 'the transparency service (remembered in the state file)')
     .option('--timeout <seconds>', 'give up on the service after this many seconds', '30')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { syncQueue } from '../sdk/queue/sync.js';
 import { clientFlags, connect, runCommand, type ClientFlags } from './client-command.js';
+import { usageExit2 } from './keygen.js';
 
 /**
  * `atlog sync --queue DIR --url URL`: sends what agent sessions left in an offline queue directory (a process
@@ -9,8 +10,7 @@ import { clientFlags, connect, runCommand, type ClientFlags } from './client-com
  */
 export function register(program: Command): void {
   clientFlags(
-    program
-      .command('sync')
+    usageExit2(program.command('sync'))
       .description('send the records an agent left in its offline queue directory (queueDir) to a transparency service')
       .requiredOption('--queue <dir>', 'the queue directory (the SDK\'s queueDir, or atlog session --queue)'),
     120,
