@@ -24,7 +24,8 @@ interface State {
 
 const HEX64 = /^[0-9a-f]{64}\n$/;
 
-describe('atlog session', () => {
+// Each CLI run starts a Node process: seconds apiece on a loaded machine.
+describe('atlog session', { timeout: 180_000 }, () => {
   const agent = makeAgent('ESP256');
   const dir = tempDir('atlog-cli-session-');
   const key = join(dir, 'agent.cose');
