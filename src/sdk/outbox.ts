@@ -100,6 +100,7 @@ export class Outbox {
   private stopped = false;
   private waiters: Waiter[] = [];
   private preparing = false;
+  private preparation: Promise<void> | undefined;
   private sending: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private readonly abort = new AbortController();
@@ -152,7 +153,9 @@ export class Outbox {
     if (!this.preparing) {
       this.preparing = true;
       // Not on the caller's path: the caller's synchronous work (a tool call) finishes first.
-      queueMicrotask(() => void this.prepare());
+      queueMicrotask(() => {
+        this.preparation = this.prepare();
+      });
     }
     return seq;
   }
@@ -186,12 +189,16 @@ export class Outbox {
     });
   }
 
-  /** Stops sending (what is not registered stays in the queue) and waits until no attempt is running. */
+  /**
+   * Stops signing and sending (what is queued and not registered stays in the queue; what is not signed yet is
+   * dropped) and waits until no attempt and no queue write is running.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
     this.wake?.();
     await this.sending;
+    await this.preparation;
     this.settle();
   }
 
@@ -240,7 +247,8 @@ export class Outbox {
   /** Signs what was pushed and appends it to the queue, in slices, then lets the sender go. */
   private async prepare(): Promise<void> {
     try {
-      while (this.signed < this.pushed && !this.brokenBy) {
+      // A stopped outbox signs nothing more: what is not yet signed is dropped with the session (stop()).
+      while (this.signed < this.pushed && !this.brokenBy && !this.stopped) {
         const batch: Uint8Array[] = [];
         const t0 = performance.now();
         while (this.signed < this.pushed && (batch.length === 0 || performance.now() - t0 < SIGN_SLICE_MS)) {

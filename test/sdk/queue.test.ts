@@ -130,6 +130,20 @@ describe('sessions with a queue while the service is away', () => {
     expect(report.valid, JSON.stringify(report.failure)).toBe(true);
   });
 
+  it('stop() signs nothing more: what was not signed is dropped, the queue stays whole for sync, nothing is reported', async () => {
+    const dir = tempDir('atlog-queue-stop-');
+    const errors: unknown[] = [];
+    const session = await openSession({ agentId: agent.agentId, key: agent.key, queueDir: dir, onError: (e) => errors.push(e) });
+    const tool = session.wrap('t', (x: number) => x);
+    for (let i = 0; i < 300; i++) tool(i); // no yield: none of these records is signed yet
+    await session.stop();
+    expect(errors).toEqual([]);
+    expect(session.progress).toMatchObject({ records: 901, queued: 1 });
+    const sent = await syncQueue(dir, createClient({ url: svc.url }));
+    expect(sent.map((r) => [r.status, r.sent])).toEqual([['sent', 1]]);
+    expect((await sessionInLog(svc, agent.agentId, session.sessionId, true)).report.valid).toBe(true);
+  });
+
   it('a queue with no service at all (url omitted) holds everything for atlog sync; sync skips a live session', async () => {
     const dir = tempDir('atlog-queue-only-');
     const session = await openSession({ agentId: agent.agentId, key: agent.key, queueDir: dir });
