@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { exportCoseKey, generateKey, importCoseKeySet, isPrivateKey, type PrivateKey, type PublicKey } from '../src/keys/index.js';
 import { createClient } from '../src/client/index.js';
+import { useNodeSignatures } from '../src/crypto/node/signatures.js';
 import { createSession, FileQueue, type Session, type Tier } from '../src/sdk/index.js';
 import { toBase64 } from '../src/util/bytes.js';
 import { percentile } from './load.js';
@@ -165,6 +166,7 @@ async function concurrent(url: string, agent: Agent, alg: string, sessions: numb
 /** Runs the SDK benchmark and prints Markdown tables (and JSON) of the results. */
 export async function run(argv: readonly string[] = []): Promise<void> {
   const a = parseArgs(argv);
+  useNodeSignatures(); // what an agent importing `atlog` under Node gets: P-256 on OpenSSL (ML-DSA is noble either way)
   const dir = mkdtempSync(join(tmpdir(), 'atlog-bench-sdk-'));
   const agents: Array<[string, Agent]> = [
     ['ESP256', { key: generateKey('ESP256'), agentId: 'urn:agent:bench:sdk-esp256' }],
