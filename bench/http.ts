@@ -69,7 +69,7 @@ function parseClient(v: string | undefined): Args['client'] {
   throw new Error(`--client must be lean or autocannon, not ${v}`);
 }
 
-interface Agent {
+export interface Agent {
   key: PrivateKey;
   agentId: string;
 }
@@ -84,7 +84,8 @@ function statements(agent: Agent, n: number): Buffer[] {
   return out;
 }
 
-async function startServer(args: readonly string[], profile: string | undefined): Promise<{ child: ChildProcess; url: string }> {
+/** Starts `atlog serve` (dist/) on a free port in a child process; resolves on its `listening` log line. */
+export async function startServer(args: readonly string[], profile?: string): Promise<{ child: ChildProcess; url: string }> {
   const node = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
   const child = spawn(process.execPath, [...node, CLI, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolveUrl, reject) => {

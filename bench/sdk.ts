@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { exportCoseKey, generateKey, importCoseKeySet, isPrivateKey, type PrivateKey, type PublicKey } from '../src/keys/index.js';
+import { exportCoseKey, generateKey, importCoseKeySet, isPrivateKey, type PublicKey } from '../src/keys/index.js';
 import { createClient } from '../src/client/index.js';
 import { useNodeSignatures } from '../src/crypto/node/signatures.js';
 import { createSession, FileQueue, type Session, type Tier } from '../src/sdk/index.js';
 import { toBase64 } from '../src/util/bytes.js';
+import { startServer, type Agent } from './http.js';
 import { percentile } from './load.js';
 
 /**
@@ -30,9 +29,6 @@ import { percentile } from './load.js';
  * --session-calls K (default 10), --quick (small counts).
  */
 
-const REPO = resolve(fileURLToPath(import.meta.url), '..', '..');
-const CLI = join(REPO, 'dist', 'cli', 'main.js');
-
 interface Args {
   calls: number;
   bounded: number;
@@ -48,26 +44,6 @@ function parseArgs(argv: readonly string[]): Args {
     return v;
   };
   return { calls: get('calls', 2000, 200), bounded: get('bounded', 200, 30), sessions: get('sessions', 100, 10), sessionCalls: get('session-calls', 10, 3) };
-}
-
-interface Agent {
-  key: PrivateKey;
-  agentId: string;
-}
-
-async function startServer(args: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolveUrl, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const j = JSON.parse(line) as { msg?: string; url?: string };
-        if (j.msg === 'listening' && j.url) resolveUrl({ child, url: j.url });
-      } catch {
-        // not JSON
-      }
-    });
-  });
 }
 
 /** Per-call latencies (ms) and process CPU per call (µs) of `n` awaited calls of `f`. */
