@@ -10,7 +10,7 @@ const nodeOnlyImports = (message) => ['error', {
 const nodeOnlyGlobals = (message) => ['error', ...['Buffer', 'process', 'global', 'require', '__dirname', '__filename', 'setImmediate'].map((name) => ({ name, message }))];
 
 // The pure core: what an offline verifier (and a browser) loads. No I/O, no frameworks, nothing of Node's.
-const pureCore = ['src/errors.ts', 'src/error-codes.ts', 'src/merkle/**', 'src/tlog/**', 'src/cose/**', 'src/keys/**', 'src/receipts/**', 'src/statements/**', 'src/aat/**', 'src/verify/**', 'src/util/**', 'src/crypto/**',
+const pureCore = ['src/errors.ts', 'src/error-codes.ts', 'src/merkle/**', 'src/policy/**', 'src/tlog/**', 'src/cose/**', 'src/keys/**', 'src/receipts/**', 'src/statements/**', 'src/aat/**', 'src/verify/**', 'src/util/**', 'src/crypto/**',
   // trusted time, pure: certificates and RFC 3161 (spec/anchoring.md section 5); the Node side is src/tsa-server
   'src/x509/**', 'src/tsa/**'];
 

@@ -25,6 +25,20 @@ const bad = await verify.verifyTransparentStatement({ statement: other, receipts
 assert.equal(bad.failure?.code, 'ERR_RECEIPT_INCLUSION_INVALID');
 assert.ok(new verify.AtlogError('ERR_X', 'x') instanceof atlog.AtlogError, 'one AtlogError class behind both entries');
 
+// The agent SDK from the installed package: a queue-only session (no service here) leaves its records in the
+// queue directory for `atlog sync`; the client is there too.
+const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+const { join } = await import('node:path');
+const queueDir = mkdtempSync(join(tmpdir(), 'atlog-smoke-queue-'));
+const session = await atlog.openSession({ agentId: 'https://agents.example/smoke', key, queueDir });
+assert.equal(session.wrap('add', (a, b) => a + b)(2, 3), 5);
+const summary = await session.close();
+assert.equal(summary.queued, 5);
+assert.deepEqual(readdirSync(queueDir), [`${session.sessionId}.atq`]);
+rmSync(queueDir, { recursive: true });
+assert.equal(typeof atlog.createClient({ url: 'http://127.0.0.1:1' }).register, 'function');
+
 // Only the two entries (and package.json) are importable.
 await assert.rejects(import('atlog/dist/service/index.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 assert.equal(verify.generateKey, undefined);

@@ -85,8 +85,8 @@ export function statements(agent: Agent, n: number): Buffer[] {
   return out;
 }
 
-/** Starts `node dist/cli/main.js serve` on an ephemeral port; resolves with its URL once it logs `listening`. */
-export async function startServer(args: readonly string[], profile: string | undefined): Promise<{ child: ChildProcess; url: string }> {
+/** Starts `atlog serve` (dist/) on a free port in a child process; resolves on its `listening` log line. */
+export async function startServer(args: readonly string[], profile?: string): Promise<{ child: ChildProcess; url: string }> {
   const node = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
   const child = spawn(process.execPath, [...node, CLI, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolveUrl, reject) => {

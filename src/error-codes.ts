@@ -72,6 +72,7 @@ const TABLE = {
   ERR_KEY_UNSUPPORTED: { meaning: 'a key type or curve atlog does not support', http: MALFORMED },
   ERR_KEY_ALG_MISMATCH: { meaning: "a key's alg does not fit its key type", http: MALFORMED },
   ERR_KEY_SET_EMPTY: { meaning: 'a COSE_KeySet with no supported key', http: MALFORMED },
+  ERR_KEY_NOT_PRIVATE: { meaning: 'a key file with no private key (or several) where one signing key is needed' },
 
   // Merkle math (RFC 9162): hostile sizes, indexes, hashes and proofs.
   ERR_MERKLE_BAD_HASH: { meaning: 'a hash that is not 32 bytes', http: MALFORMED },
@@ -256,6 +257,7 @@ const TABLE = {
   ERR_POLICY_SYNTAX: { meaning: 'the policy file is not YAML', http: REJECTED },
   ERR_POLICY_INVALID: { meaning: 'a policy field of the wrong type or value (details.field names it)', http: REJECTED },
   ERR_POLICY_RULE_SYNTAX: { meaning: 'an action rule that does not parse (details.column)', http: REJECTED },
+  ERR_POLICY_DENIED: { meaning: "a rule of the agent's local policy refused an action before it ran (details.rule, details.reason)" },
 
   // The service.
   ERR_SERVICE_CLOSED: { meaning: 'the service is closing', http: UNAVAILABLE },
@@ -303,6 +305,18 @@ const TABLE = {
   ERR_CLIENT_TIMEOUT: { meaning: "the call's time limit passed (details.location: an operation to poll later)" },
   ERR_CLIENT_ABORTED: { meaning: "the caller's AbortSignal fired" },
   ERR_CLIENT_UNEXPECTED: { meaning: 'an answer outside the protocol, e.g. a 201 whose body is no receipt' },
+
+  // The agent SDK (src/sdk, docs/agents.md).
+  ERR_SDK_CLOSED: { meaning: 'a session that is closed (or closing) was asked to record' },
+  ERR_SDK_BROKEN: { meaning: 'the service refused a record of the session, so no later record can join its chain (details.record_id, cause)' },
+  ERR_SDK_UNREACHABLE: { meaning: 'the service could not be reached where the tier or the call needs a registration (the tool did not run)' },
+  ERR_SDK_RECEIPT_INVALID: { meaning: 'strong tier: the receipt of the pre-execution record does not verify with serviceKeys (the tool did not run)' },
+  ERR_SDK_CALL_STATE: { meaning: 'a tool call ended twice, or ended after it was denied or not run' },
+  ERR_SDK_DELEGATION: { meaning: 'a delegation token that is malformed, names another delegate, or whose record is no delegation (details.reason)' },
+  ERR_SDK_TRUST_ESCALATION: { meaning: 'a delegate asked for a trust level above the one it was given' },
+  ERR_QUEUE_INVALID: { meaning: 'a file in the queue directory that is not an atlog queue file' },
+  ERR_QUEUE_LOCKED: { meaning: "a session's queue is held by a live process" },
+  ERR_SESSION_STATE: { meaning: 'an atlog session state file that is missing, unreadable or closed' },
 
   // The command line.
   ERR_CLI_USAGE: { meaning: 'options that do not fit together' },

@@ -9,9 +9,14 @@
  * - Receipts: signed tree heads, inclusion and consistency receipts, their verification (src/receipts), and the
  *   RFC 9162 Merkle hashing and proof checks under them (src/merkle, spec/hashing.md).
  * - The offline verifier (src/verify, docs/auditor.md); `atlog/verify` exports it alone.
+ * - The SCRAPI client `createClient` (src/client, docs/api.md "Client").
+ * - The agent SDK (src/sdk, docs/agents.md): `openSession`, `loadKey`, sessions, `wrap`, tiers, delegation, the
+ *   offline queue and `syncQueue`.
  * - Errors: every failure is an `AtlogError` with a stable `code`.
  *
- * Nothing here starts a server or touches the disk; the service, the log and the CLI are not part of the API.
+ * Nothing here starts a server. The SDK's Node parts read and write files when asked to (`loadKey`, a policy
+ * file, `queueDir`); `createSession` and the rest of the SDK core do no I/O of their own besides `fetch`. The
+ * service, the log and the CLI are not part of the API.
  */
 export { AtlogError, isAtlogError, type AtlogErrorCode } from './errors.js';
 export * from './aat/index.js';
@@ -20,3 +25,5 @@ export * from './keys/index.js';
 export * from './receipts/index.js';
 export { leafHash, nodeHash, emptyRoot, rootFromLeafHashes, rootFromInclusionProof, verifyInclusion, verifyConsistency } from './merkle/index.js';
 export * from './verify/index.js';
+export * from './client/index.js';
+export * from './sdk/index.js';

@@ -10,7 +10,9 @@ import * as keygen from './keygen.js';
 import * as keys from './keys.js';
 import * as registerCmd from './register.js';
 import * as serve from './serve.js';
+import * as session from './session.js';
 import * as sign from './sign.js';
+import * as sync from './sync.js';
 import * as verify from './verify.js';
 import * as witness from './witness.js';
 
@@ -26,5 +28,5 @@ program
   .description('Agent transparency log: a SCITT transparency service and offline verifier')
   .version(version, '-V, --version', 'print the atlog version')
   .showHelpAfterError();
-for (const mod of [serve, registerCmd, fetchCmd, exportCmd, issuers, keys, keygen, sign, verify, audit, witness]) mod.register(program);
+for (const mod of [serve, registerCmd, fetchCmd, exportCmd, issuers, keys, keygen, sign, session, sync, verify, audit, witness]) mod.register(program);
 await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@ import { AtlogError } from '../errors.js';
 import type { LogReader } from '../storage/types.js';
 import { toHex } from '../util/bytes.js';
 import type { OperationTable } from './operations.js';
-import type { Policy } from './policy/schema.js';
+import type { Policy } from '../policy/schema.js';
 import type { Queries } from './queries.js';
 import type { PreparedStatement, Registrar } from './registration.js';
 import type { Sequencer } from './sequencer.js';

@@ -8,6 +8,6 @@ export type {
   CheckpointInfo, IssuerInfo, IssuerKeyOptions, OperationInfo, PolicyInfo, RegisteredEntry, ServiceStats, Submission,
 } from './types.js';
 export { HEADER_POLICY_HASH } from '../cose/labels.js';
-export { parsePolicy, defaultPolicy, policyHash, DEFAULT_POLICY_DOCUMENT, type Policy } from './policy/schema.js';
-export { parseRule, type RuleAst } from './policy/dsl.js';
+export { parsePolicy, defaultPolicy, policyHash, DEFAULT_POLICY_DOCUMENT, type Policy } from '../policy/schema.js';
+export { parseRule, type RuleAst } from '../policy/dsl.js';
 export { loadServiceKeys, type ServiceKeys } from './keys.js';

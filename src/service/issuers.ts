@@ -1,7 +1,7 @@
 import { AtlogError } from '../errors.js';
 import { exportCoseKey, importCoseKey, isPrivateKey, type PrivateKey, type PublicKey } from '../keys/index.js';
 import { equalBytes, fromHex, toBase64Url, toHex } from '../util/bytes.js';
-import type { PolicyIssuer } from './policy/schema.js';
+import type { PolicyIssuer } from '../policy/schema.js';
 import type { IssuerInfo, IssuerKeyOptions } from './types.js';
 
 /**

@@ -8,8 +8,8 @@ import { AAT_CONTENT_TYPE, describeNonStatement, parseStatement, registrationEnt
 import { toBase64Url, toHex } from '../util/bytes.js';
 import type { PublicKey } from '../keys/index.js';
 import type { IssuerRegistry } from './issuers.js';
-import type { Policy } from './policy/schema.js';
-import { evaluateRules } from './policy/rules.js';
+import type { Policy } from '../policy/schema.js';
+import { evaluateRules } from '../policy/rules.js';
 import { parsePayload, type RecordVerdict } from './record-check.js';
 import { issuerRecordSignature } from './record-signature.js';
 import type { VerifyPool } from './verify-pool.js';

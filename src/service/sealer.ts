@@ -6,7 +6,7 @@ import type { CheckpointStore, MetaPut, MetaStore } from '../storage/types.js';
 import { equalBytes } from '../util/bytes.js';
 import type { Anchorer, CheckpointTokens, Obtained } from './anchoring.js';
 import type { HeadSigner } from './head-signer.js';
-import type { Policy } from './policy/schema.js';
+import type { Policy } from '../policy/schema.js';
 import { decodeCheckpoint, encodeCheckpoint, metaKeys, text, textPut } from './state.js';
 
 export interface SealerDeps {

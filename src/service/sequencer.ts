@@ -3,7 +3,7 @@ import { inclusionReceiptIssuer } from '../receipts/index.js';
 import type { LogStorage, MetaPut } from '../storage/types.js';
 import { BatchChain } from './chain.js';
 import type { ServiceLogger } from './options.js';
-import type { Policy } from './policy/schema.js';
+import type { Policy } from '../policy/schema.js';
 import type { CheckedStatement } from './registration.js';
 import type { Sealer, Signing } from './sealer.js';
 import type { SessionCache } from './session-cache.js';

@@ -15,11 +15,14 @@ describe('docs/quickstart.md', () => {
       const out = `${r.stdout}\n${r.stderr}`;
       expect(r.status, out).toBe(0);
       expect(r.stdout).toMatch(/"status":"ok"/);
-      expect(r.stdout.match(/^[0-9a-f]{64}$/gm)?.length).toBe(2);
-      expect(r.stderr).toMatch(/atlog register: Rejected/);
+      expect(r.stdout.match(/^[0-9a-f]{64}$/gm)?.length).toBe(7); // one entry id per record: 4 online, 3 queued
+      expect(r.stderr).toMatch(/atlog session start: the service refused record \S+: Rejected/);
       expect(r.stdout).toContain('refused, as it should be');
-      expect(r.stdout.match(/^VALID$/gm)?.length).toBe(2);
-      expect(r.stdout).toMatch(/atlog_registrations_total\{outcome="created"\} 2/);
+      expect(r.stderr.match(/not registered yet \(no --url\): queued in/g)?.length).toBe(3);
+      expect(r.stdout).toMatch(/: sent 3 of 3$/m);
+      expect(r.stdout).toMatch(/^VALID \(session complete\)$/m);
+      expect(r.stdout.match(/^VALID/gm)?.length).toBe(2);
+      expect(r.stdout).toMatch(/atlog_registrations_total\{outcome="created"\} 7/);
       expect(gitStatus()).toBe(clean);
     } finally {
       rmSync(tmp, { recursive: true, force: true });

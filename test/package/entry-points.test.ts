@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as api from '../../src/index.js';
+import * as api from '../../src/node/index.js';
 import * as verifyApi from '../../src/verify/index.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 
@@ -15,7 +15,7 @@ import { REPO_ROOT } from '../helpers/vectors.js';
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
   version: string;
-  exports: Record<string, string | Record<string, string>>;
+  exports: Record<string, string | Record<string, unknown>>;
   files: string[];
   bin: Record<string, string>;
 };
@@ -28,29 +28,47 @@ function node(args: string[]): { status: number | null; stdout: string; stderr: 
 describe('package.json', () => {
   it('exports ".", "./verify" and "./package.json", types first, pointing at files the build writes', () => {
     expect(Object.keys(pkg.exports)).toEqual(['.', './verify', './package.json']);
-    // Under Node the same API with node:crypto signatures (src/node/); everywhere else the pure entries.
-    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', node: './dist/node/index.js', default: './dist/index.js' });
+    // Under Node the same API plus the Node-only SDK (openSession, the file queue), with node:crypto signatures
+    // (src/node/); everywhere else the pure entries.
+    expect(pkg.exports['.']).toEqual({
+      node: { types: './dist/node/index.d.ts', default: './dist/node/index.js' },
+      types: './dist/index.d.ts',
+      default: './dist/index.js',
+    });
     expect(pkg.exports['./verify']).toEqual({ types: './dist/verify/index.d.ts', node: './dist/node/verify.js', default: './dist/verify/index.js' });
-    for (const e of [pkg.exports['.'], pkg.exports['./verify']] as Record<string, string>[]) {
-      expect(Object.keys(e)[0]).toBe('types'); // TypeScript reads conditions in order
-      for (const f of Object.values(e)) expect(existsSync(join(REPO_ROOT, f)), f).toBe(true);
-    }
+    const check = (e: Record<string, unknown>): void => {
+      const leaves = Object.entries(e).filter(([, v]) => typeof v === 'string');
+      expect(leaves[0]?.[0]).toBe('types'); // TypeScript reads conditions in order
+      for (const [, v] of Object.entries(e)) {
+        if (typeof v === 'string') expect(existsSync(join(REPO_ROOT, v)), v).toBe(true);
+        else check(v as Record<string, unknown>);
+      }
+    };
+    check(pkg.exports['.'] as Record<string, unknown>);
+    check(pkg.exports['./verify'] as Record<string, unknown>);
     expect(pkg.bin).toEqual({ atlog: 'dist/cli/main.js' });
     expect(pkg.files).toContain('!dist/.tsbuildinfo');
   });
 });
 
 describe("import { … } from 'atlog'", () => {
-  it('holds records, statements, keys, receipts, the verifier and AtlogError', () => {
+  it('holds records, statements, keys, receipts, the verifier, the client, the agent SDK and AtlogError', () => {
     const names = [
       'genesisRecord', 'nextRecord', 'sessionEndRecord', 'validateRecord', 'canonicalBytes', 'recordHash', 'verifyChain',
       'buildRecordStatement', 'buildStatement', 'parseStatement', 'registrationEntry', 'entryHash', 'toTransparentStatement',
       'generateKey', 'parseKeyFile', 'parsePublicKeys', 'importPem', 'importCoseKey', 'exportCoseKey', 'exportSpkiPem', 'thumbprint',
       'signTreeHead', 'issueInclusionReceipt', 'verifyReceipt', 'verifyConsistencyReceipt', 'leafHash', 'verifyInclusion',
       'verifyTransparentStatement', 'verifySessionBundle', 'verifyDelegation', 'AtlogError', 'isAtlogError',
+      'createClient', 'openSession', 'createSession', 'loadKey', 'loadPolicy', 'syncQueue', 'FileQueue', 'LocalPolicy', 'valueHash',
     ];
     const exported = api as unknown as Record<string, unknown>;
     for (const n of names) expect(typeof exported[n], n).toBe('function');
+  });
+
+  it('the pure entry (a browser\'s atlog) holds the SDK\'s sessions but not what needs files', async () => {
+    const pure = (await import('../../src/index.js')) as unknown as Record<string, unknown>;
+    for (const n of ['createSession', 'createClient', 'LocalPolicy', 'verifyTransparentStatement']) expect(typeof pure[n], n).toBe('function');
+    for (const n of ['openSession', 'loadKey', 'FileQueue', 'syncQueue']) expect(pure[n], n).toBeUndefined();
   });
 
   it('atlog/verify holds the verifier, key parsing and AtlogError, and nothing that signs', () => {
@@ -58,7 +76,7 @@ describe("import { … } from 'atlog'", () => {
     for (const n of ['verifyTransparentStatement', 'verifySessionBundle', 'verifyDelegation', 'verifyTreeHeadConsistency', 'verifyReceipt', 'parsePublicKeys', 'AtlogError']) {
       expect(typeof exported[n], n).toBe('function');
     }
-    for (const n of ['generateKey', 'buildStatement', 'signTreeHead', 'genesisRecord']) expect(exported[n], n).toBeUndefined();
+    for (const n of ['generateKey', 'buildStatement', 'signTreeHead', 'genesisRecord', 'openSession', 'createClient']) expect(exported[n], n).toBeUndefined();
   });
 
   it('Node resolves both entries by the package name, and refuses paths that are not exported', () => {
@@ -101,7 +119,7 @@ describe('signature backends by platform', () => {
       });
       const inputs = Object.keys(r.metafile.inputs);
       expect(inputs, entry).toContain(entry === 'atlog' ? 'dist/index.js' : 'dist/verify/index.js');
-      expect(inputs.filter((f) => f.startsWith('dist/node/') || f.startsWith('dist/crypto/node/')), entry).toEqual([]);
+      expect(inputs.filter((f) => f.startsWith('dist/node/') || f.startsWith('dist/crypto/node/') || f === 'dist/sdk/node.js'), entry).toEqual([]);
     }
   });
 });

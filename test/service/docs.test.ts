@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAtlogError } from '../../src/errors.js';
-import { compileRule } from '../../src/service/policy/rules.js';
-import { parsePolicy } from '../../src/service/policy/schema.js';
+import { compileRule } from '../../src/policy/rules.js';
+import { parsePolicy } from '../../src/policy/schema.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 
 /** docs/policy.md is exercised here, so its example file and rule table stay valid (STYLE.md item 10). */

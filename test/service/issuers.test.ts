@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isAtlogError } from '../../src/errors.js';
 import { generateKey } from '../../src/keys/index.js';
 import { IssuerRegistry, type StoredIssuer } from '../../src/service/issuers.js';
-import type { PolicyIssuer } from '../../src/service/policy/schema.js';
+import type { PolicyIssuer } from '../../src/policy/schema.js';
 import { toBase64Url, toHex } from '../../src/util/bytes.js';
 import { codeOf } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AtlogError } from '../../src/errors.js';
 import { Admission } from '../../src/service/admission.js';
 import { OperationTable } from '../../src/service/operations.js';
-import { defaultPolicy } from '../../src/service/policy/schema.js';
+import { defaultPolicy } from '../../src/policy/schema.js';
 import type { CheckedStatement } from '../../src/service/registration.js';
 import type { Pending } from '../../src/service/sequencer.js';
 import { metaKeys, textPut } from '../../src/service/state.js';

@@ -4,7 +4,7 @@ import { basename, dirname } from 'node:path';
 import { AtlogError } from '../../errors.js';
 import type { ServiceLogger } from '../options.js';
 import type { PolicyInfo } from '../types.js';
-import { defaultPolicy, parsePolicy, type Policy } from './schema.js';
+import { defaultPolicy, parsePolicy, type Policy } from '../../policy/schema.js';
 
 /**
  * Holds the current Registration Policy and swaps it atomically on reload. A reload that fails keeps the old

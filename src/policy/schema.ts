@@ -1,10 +1,10 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { algByName, algById } from '../../cose/algorithms.js';
-import { sha256 } from '../../crypto/sha256.js';
-import { canonicalBytes } from '../../aat/index.js';
-import { AtlogError } from '../../errors.js';
-import { importCoseKey, importPem, type PublicKey } from '../../keys/index.js';
-import { fromBase64, fromHex, toHex } from '../../util/bytes.js';
+import { algByName, algById } from '../cose/algorithms.js';
+import { sha256 } from '../crypto/sha256.js';
+import { canonicalBytes } from '../aat/index.js';
+import { AtlogError } from '../errors.js';
+import { importCoseKey, importPem, type PublicKey } from '../keys/index.js';
+import { fromBase64, fromHex, toHex } from '../util/bytes.js';
 import { compileRule, type ActionRule } from './rules.js';
 
 /**

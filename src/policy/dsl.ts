@@ -1,4 +1,4 @@
-import { AtlogError } from '../../errors.js';
+import { AtlogError } from '../errors.js';
 
 /**
  * The action-rule language of the Registration Policy (grammar in spec/policy.md):

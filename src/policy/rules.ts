@@ -1,5 +1,5 @@
-import { RECORD_MEMBERS } from '../../aat/index.js';
-import { AtlogError } from '../../errors.js';
+import { RECORD_MEMBERS } from '../aat/index.js';
+import { AtlogError } from '../errors.js';
 import { isTrustLevel, parseRule, type Comparison, type Literal, type RuleAst } from './dsl.js';
 
 /**
