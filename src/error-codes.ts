@@ -304,6 +304,12 @@ const TABLE = {
   ERR_CLIENT_ABORTED: { meaning: "the caller's AbortSignal fired" },
   ERR_CLIENT_UNEXPECTED: { meaning: 'an answer outside the protocol, e.g. a 201 whose body is no receipt' },
 
+  // The log monitor (spec/monitor.md).
+  ERR_MONITOR_STATE: { meaning: 'the monitor state file cannot be read or written, is not a state file, or its recorded head no longer verifies' },
+  ERR_MONITOR_ROLLBACK: { meaning: 'the log now signs a smaller tree, or another root for the same size, than it signed before' },
+  ERR_MONITOR_LOG_EMPTY: { meaning: 'the service says its log is empty after it signed a tree head before' },
+  ERR_MONITOR_PROOF_SIZES: { meaning: 'a consistency proof between other tree sizes than the monitor asked for' },
+
   // The command line.
   ERR_CLI_USAGE: { meaning: 'options that do not fit together' },
   ERR_CLI_EXISTS: { meaning: 'an output file exists (use --force)' },
