@@ -312,6 +312,7 @@ const TABLE = {
 
   // The command line.
   ERR_CLI_USAGE: { meaning: 'options that do not fit together' },
+  ERR_CLI_PDF: { meaning: 'headless Chromium did not print the report to PDF' },
   ERR_CLI_EXISTS: { meaning: 'an output file exists (use --force)' },
   ERR_CLI_NO_TOKEN: { meaning: 'ATLOG_ADMIN_TOKEN is not set' },
   ERR_CLI_NOT_A_STATEMENT: { meaning: 'a file given as a Signed Statement is something else (the message says what)' },
