@@ -57,6 +57,12 @@ describe('docs/auditor.md', () => {
       expect(out).toMatch(/^  urn:agent:example:bot-1: 1 session\(s\), 2 record\(s\), .*, anchored .*: VALID$/m);
       expect(out).toMatch(/^CANNOT EVALUATE: ERR_AUDIT_UNPINNED_KEYS /m);
       expect(out).toMatch(/^exit 2: no --keys/m);
+      // 11: the monitor pins the keys on first use, records the checkpoint, then sees the log grow; no service: exit 2
+      expect(out).toMatch(/^trust on first use: pinned the 2 service key\(s\) http:\/\/127\.0\.0\.1:\d+ serves now \([A-Za-z0-9_-]{43}, [A-Za-z0-9_-]{43}\) into monitor\.json; /m);
+      const first = /^\S+Z OK first checkpoint recorded: size (\d+), root [0-9a-f]{16}…$/m.exec(out);
+      expect(first).not.toBeNull();
+      expect(out).toContain(`OK size ${first![1]} -> ${Number(first![1]) + 1}: consistent, root `);
+      expect(out.match(/^exit 2$/gm)?.length).toBe(1);
       // the published scitt-rfc9162 vectors: three failures, two valid
       expect(out).toMatch(/^1\n1\n1\n0\n0$/m);
       expect(gitStatus()).toBe(clean);
