@@ -31,7 +31,7 @@ function evidenceOf(r: CliResult): string[] {
 
 const stateSize = (file: string): number | undefined => parseState(readFileSync(file, 'utf8')).head?.treeSize;
 
-describe('atlog monitor: rollback of a restored data directory', { timeout: 120_000 }, () => {
+describe('atlog monitor: rollback of a restored data directory', { timeout: 300_000 }, () => {
   it('records, follows growth, then sees the restored older copy as a rollback with evidence (exit 1), and a rewrite of the same size', async () => {
     const dir = tempDir('atlog-monitor-');
     const data = join(dir, 'data');
@@ -93,7 +93,7 @@ describe('atlog monitor: rollback of a restored data directory', { timeout: 120_
   });
 });
 
-describe('atlog monitor: split view', { timeout: 120_000 }, () => {
+describe('atlog monitor: split view', { timeout: 300_000 }, () => {
   it('two services with the same keys and different entries: the second is not consistent with the first (exit 1), and the evidence verifies as such', async () => {
     const dir = tempDir('atlog-monitor-split-');
     const agent = makeAgent();
@@ -133,7 +133,7 @@ describe('atlog monitor: split view', { timeout: 120_000 }, () => {
   });
 });
 
-describe('atlog monitor: cannot evaluate (exit 2)', { timeout: 120_000 }, () => {
+describe('atlog monitor: cannot evaluate (exit 2)', { timeout: 300_000 }, () => {
   it('service down, bad or tampered state file, keys that do not sign the log, bad usage; the state file is never harmed', async () => {
     const dir = tempDir('atlog-monitor-2-');
     const agent = makeAgent();
@@ -218,7 +218,7 @@ function watch(url: string, state: string): { lines: string[]; next: (re: RegExp
   return { lines, next, child, exited };
 }
 
-describe('atlog monitor --interval', { timeout: 120_000 }, () => {
+describe('atlog monitor --interval', { timeout: 300_000 }, () => {
   it('logs one line per check, stops cleanly on SIGTERM (exit 0), and exits on the first check that is not OK', async () => {
     const dir = tempDir('atlog-monitor-watch-');
     const agent = makeAgent();
