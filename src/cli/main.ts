@@ -10,6 +10,7 @@ import * as keygen from './keygen.js';
 import * as keys from './keys.js';
 import * as monitor from './monitor.js';
 import * as registerCmd from './register.js';
+import * as report from './report.js';
 import * as serve from './serve.js';
 import * as sign from './sign.js';
 import * as verify from './verify.js';
@@ -27,5 +28,5 @@ program
   .description('Agent transparency log: a SCITT transparency service and offline verifier')
   .version(version, '-V, --version', 'print the atlog version')
   .showHelpAfterError();
-for (const mod of [serve, registerCmd, fetchCmd, exportCmd, issuers, keys, keygen, sign, verify, audit, monitor, witness]) mod.register(program);
+for (const mod of [serve, registerCmd, fetchCmd, exportCmd, issuers, keys, keygen, sign, verify, audit, report, monitor, witness]) mod.register(program);
 await program.parseAsync(process.argv);

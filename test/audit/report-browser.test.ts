@@ -1,73 +1,34 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport, type ReportInput } from '../../src/audit/report/index.js';
-import { chromiumArgs, ensureChromium } from '../helpers/chromium.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
-import { REPO_ROOT } from '../helpers/vectors.js';
 import { details, HOSTILE_ERROR, HOSTILE_TOOL, invalidAudit, validAudit } from './report-fixture.js';
+import { ARTIFACTS, loadReport, openBrowser, type Loaded } from './report-page.js';
 
 /**
- * The report in a real browser: headless Chromium (Debian's package, driven by playwright-core over CDP) loads
- * each page from a file:// URL. It must make no request at all, log no console error, run no script (the
- * hostile record's markup stays text), and hold the verdict, every session id and every check's status in its
- * DOM. A full-page screenshot of each is kept in test-artifacts/ (git-ignored) for people to look at.
+ * The renderer's pages in a real browser (report-page.ts): each must make no request at all, log no console
+ * error, run no script (the hostile record's markup stays text), and hold the verdict, every session id and
+ * every check's status in its DOM.
  */
-
-export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 
 let browser: Browser;
 const dir = tempDir('atlog-report-browser-');
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: ensureChromium(), args: chromiumArgs() });
-  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await openBrowser();
 }, 600_000);
 afterAll(async () => {
   await browser?.close();
   removeTempDirs();
 });
 
-interface Loaded {
-  problems: string[];
-  verdict: string | null;
-  text: string;
-  sessions: string[];
-  checks: Array<[string | null, string | null]>;
-  active: number;
-  title: string;
-  svgWidths: number[];
-}
-
-/** Loads a report page and reads what a person would see. */
-async function load(name: string, input: ReportInput | string): Promise<Loaded> {
+/** Writes the page (rendered here, or given whole) and loads it. */
+function load(name: string, input: ReportInput | string): Promise<Loaded> {
   const file = join(dir, `${name}.html`);
   writeFileSync(file, typeof input === 'string' ? input : renderReport(input));
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('request', (r) => {
-    if (r.url() !== pathToFileURL(file).href) problems.push(`request: ${r.url()}`);
-  });
-  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-  // the page's own DOM, read in the page (a string: this project's TypeScript has no DOM types)
-  const seen = (await page.evaluate(`(() => ({
-    verdict: document.querySelector('#verdict')?.getAttribute('data-verdict') ?? null,
-    text: document.body.innerText,
-    sessions: [...document.querySelectorAll('#sessions tr[data-session]')].map((r) => r.getAttribute('data-session')),
-    checks: [...document.querySelectorAll('[data-check]')].map((c) => [c.getAttribute('data-check'), c.getAttribute('data-status')]),
-    active: document.querySelectorAll('script, img, iframe, object, embed, link').length,
-    title: document.title,
-    svgWidths: [...document.querySelectorAll('figure svg')].map((s) => s.getBoundingClientRect().width),
-  }))()`)) as Omit<Loaded, 'problems'>;
-  await page.screenshot({ path: join(ARTIFACTS, `report-${name}.png`), fullPage: true });
-  await page.close();
-  return { problems, ...seen };
+  return loadReport(browser, file, name);
 }
 
 describe('the report in headless Chromium', { timeout: 120_000 }, () => {

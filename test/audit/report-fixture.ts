@@ -54,7 +54,7 @@ export function validAudit(): AuditResult {
     version: AUDIT_RESULT_VERSION,
     verdict: 'valid',
     exitCode: 0,
-    evidence: { formatVersion: 1, selection: { kind: 'all', from: 0, to: 105 }, service: 'https://log.example', exportedAt: iso(60), finalTreeSize: 105, bytes: 812_345 },
+    evidence: { formatVersion: 1, selection: { kind: 'all', from: 0, to: 105 }, service: 'log.example', serviceUrl: 'https://log.example', exportedAt: iso(60), finalTreeSize: 105, bytes: 812_345 },
     trust: { serviceKeys: 'pinned', tsaRoots: 'pinned', issuerKeys: 3, recordKeys: 0, at: iso(90) },
     checks: [
       check('evidence.format', 'The file is a whole atlog evidence file: a header, checkpoints and entries, and an end item whose counts match, so nothing was cut off.', 1),

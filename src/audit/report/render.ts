@@ -140,7 +140,7 @@ export function renderReport(input: ReportInput): string {
 <body>
 <main>
 <h1>Agent audit report</h1>
-<p class="meta"><span>${input.file ? `evidence ${input.file}` : 'evidence file'}</span><span>service ${a.evidence.service ?? 'unknown'}</span><span>exported ${showTime(a.evidence.exportedAt)}</span><span>report made ${showTime(input.generatedAt)}</span></p>
+<p class="meta"><span>${input.file ? `evidence ${input.file}` : 'evidence file'}</span><span>service ${a.evidence.service ?? 'unknown'}${a.evidence.serviceUrl ? ` at ${a.evidence.serviceUrl}` : ''}</span><span>exported ${showTime(a.evidence.exportedAt)}</span><span>report made ${showTime(input.generatedAt)}</span></p>
 ${banner(a)}
 ${tiles(a)}
 <section id="timeline">
