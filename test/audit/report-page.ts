@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
@@ -8,8 +8,8 @@ import { REPO_ROOT } from '../helpers/vectors.js';
 /**
  * A report page in a real browser: headless Chromium (Debian's package, driven by playwright-core over CDP)
  * loads it from a file:// URL and reads what a person would see, counting every request it makes beyond the
- * page itself, every console error or warning and every page error. A full-page screenshot of each page is
- * kept in test-artifacts/ (git-ignored) for people to look at.
+ * page itself, every console error or warning and every page error. Each page and a full-page screenshot of it
+ * are kept in test-artifacts/ (git-ignored) for people to look at.
  */
 
 export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
@@ -31,7 +31,7 @@ export async function openBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: ensureChromium(), args: chromiumArgs() });
 }
 
-/** Loads the HTML file `file`, reads its DOM and saves test-artifacts/report-NAME.png. */
+/** Loads the HTML file `file`, reads its DOM and keeps test-artifacts/report-NAME.html and .png. */
 export async function loadReport(browser: Browser, file: string, name: string): Promise<Loaded> {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   const problems: string[] = [];
@@ -54,6 +54,7 @@ export async function loadReport(browser: Browser, file: string, name: string): 
     svgWidths: [...document.querySelectorAll('figure svg')].map((s) => s.getBoundingClientRect().width),
   }))()`)) as Omit<Loaded, 'problems'>;
   await page.screenshot({ path: join(ARTIFACTS, `report-${name}.png`), fullPage: true });
+  copyFileSync(file, join(ARTIFACTS, `report-${name}.html`));
   await page.close();
   return { problems, ...seen };
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NOTABLE_LIMIT, SAMPLE_LIMIT } from '../../src/audit/report/details.js';
-import { escapeText, RecordDigest, renderReport } from '../../src/audit/report/index.js';
+import { escapeText, readReportDetails, RecordDigest, renderReport } from '../../src/audit/report/index.js';
 import { importGraph } from '../helpers/imports.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 import { details, HOSTILE_ERROR, HOSTILE_TOOL, invalidAudit, records, validAudit } from './report-fixture.js';
@@ -16,11 +16,14 @@ const at = '2026-12-03T10:00:00.000Z';
 const page = (audit = validAudit(), more: Partial<Parameters<typeof renderReport>[0]> = {}): string => renderReport({ audit, details: details(), generatedAt: at, file: 'evidence.cbor', ...more });
 
 describe('report renderer', () => {
-  it('imports nothing that does I/O: it is a function from data to a string', () => {
-    const { packages, files } = importGraph(join(REPO_ROOT, 'src', 'audit', 'report', 'index.ts'));
+  it('imports nothing that does I/O: the renderer is a function from data to a string, the reader takes chunks', () => {
+    const { packages, files } = importGraph(join(REPO_ROOT, 'src', 'audit', 'report', 'render.ts'));
     expect(files.size).toBeGreaterThan(5);
     expect([...packages]).toEqual([]);
     expect([...files].filter((f) => !/src\/(audit\/report|audit\/types|error-codes|errors)/.test(f))).toEqual([]);
+    // the records' reader (read.ts) uses the evidence and statement decoders, never node:
+    const all = importGraph(join(REPO_ROOT, 'src', 'audit', 'report', 'index.ts'));
+    expect([...all.packages].filter((p) => p.startsWith('node:'))).toEqual([]);
   });
 
   it('is deterministic for the same input', () => {
@@ -126,5 +129,15 @@ describe('RecordDigest', () => {
     const r = details();
     expect(r.fields).toMatchObject({ records: records().length, sessionStart: 3, sessionEnd: 3, delegation: 2, escalation: 1, humanOverride: 1, error: 1 });
     expect(r.tools.names).toContain(HOSTILE_TOOL);
+  });
+});
+
+describe('readReportDetails', () => {
+  it('never throws: a stream that is not an evidence file gives no details (the audit names the fault)', async () => {
+    for (const chunks of [[], [new Uint8Array([0xff, 0x00])], [new Uint8Array([0xa0]), new Uint8Array([0x01, 0x1c])]]) {
+      const d = await readReportDetails(chunks);
+      expect(d.sessions).toEqual([]);
+      expect(d.fields.records).toBe(0);
+    }
   });
 });

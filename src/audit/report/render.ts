@@ -43,6 +43,13 @@ function checkTitle(name: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
+/** The service's name (its tree heads' issuer) and the URL it was exported from, once when they are the same. */
+function serviceName(a: AuditResult): string {
+  const { service, serviceUrl } = a.evidence;
+  if (service === null) return serviceUrl ?? 'unknown';
+  return serviceUrl === null || serviceUrl.replace(/\/+$/, '') === service.replace(/\/+$/, '') ? service : `${service} at ${serviceUrl}`;
+}
+
 function banner(a: AuditResult): Markup {
   const sessions = a.agents.reduce((n, g) => n + g.sessions.length, 0);
   const failed = a.checks.filter((c) => c.status === 'fail').length;
@@ -140,7 +147,7 @@ export function renderReport(input: ReportInput): string {
 <body>
 <main>
 <h1>Agent audit report</h1>
-<p class="meta"><span>${input.file ? `evidence ${input.file}` : 'evidence file'}</span><span>service ${a.evidence.service ?? 'unknown'}${a.evidence.serviceUrl ? ` at ${a.evidence.serviceUrl}` : ''}</span><span>exported ${showTime(a.evidence.exportedAt)}</span><span>report made ${showTime(input.generatedAt)}</span></p>
+<p class="meta"><span>${input.file ? `evidence ${input.file}` : 'evidence file'}</span><span>service ${serviceName(a)}</span><span>exported ${showTime(a.evidence.exportedAt)}</span><span>report made ${showTime(input.generatedAt)}</span></p>
 ${banner(a)}
 ${tiles(a)}
 <section id="timeline">

@@ -18,6 +18,8 @@ const RIGHT = 20;
 const LANE = 38;
 const TOP = 16;
 const AXIS = 34;
+/** Shortest time axis drawn (ms). */
+const MIN_SPAN = 4_000;
 
 const verdictColor = (v: string): string => (v === 'valid' ? COLORS.valid : v === 'invalid' ? COLORS.invalid : COLORS.undetermined);
 
@@ -43,11 +45,12 @@ function domainOf(sessions: readonly AuditSession[], details: ReadonlyMap<string
     for (const e of details.get(`${s.agent} ${s.session}`)?.events ?? []) see(e.at);
   }
   if (!Number.isFinite(t0)) return undefined;
-  if (t1 - t0 < 60_000) {
+  // a few seconds of records still fill the picture (a short test run, one quick session)
+  if (t1 - t0 < MIN_SPAN) {
     const mid = (t0 + t1) / 2;
-    return { t0: mid - 30_000, t1: mid + 30_000 };
+    return { t0: mid - MIN_SPAN / 2, t1: mid + MIN_SPAN / 2 };
   }
-  const pad = (t1 - t0) * 0.02;
+  const pad = (t1 - t0) * 0.03;
   return { t0: t0 - pad, t1: t1 + pad };
 }
 
@@ -55,6 +58,7 @@ function ticks(d: Domain): Array<{ t: number; label: string }> {
   const span = d.t1 - d.t0;
   const fmt = (t: number): string => {
     const iso = new Date(t).toISOString();
+    if (span < 60_000) return iso.slice(11, 21);
     if (span < 2 * 3600_000) return iso.slice(11, 19);
     if (span < 3 * 86_400_000) return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
     return iso.slice(0, 10);
