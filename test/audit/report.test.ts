@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NOTABLE_LIMIT, SAMPLE_LIMIT } from '../../src/audit/report/details.js';
+import { LANES_LIMIT } from '../../src/audit/report/timeline.js';
 import { escapeText, readReportDetails, RecordDigest, renderReport } from '../../src/audit/report/index.js';
 import { importGraph } from '../helpers/imports.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
@@ -100,6 +101,17 @@ describe('report renderer', () => {
     expect(html).toContain('No delegations');
     expect(html).toContain('The records were not read for this report');
     expect(html.match(/<svg /g)?.length).toBe(1);
+  });
+
+  it('draws at most LANES_LIMIT sessions on the timeline and says how many it left out; the table lists them all', () => {
+    const a = validAudit();
+    const one = a.agents[0]!;
+    const many = Array.from({ length: LANES_LIMIT + 5 }, (_, i) => ({ ...one.sessions[0]!, session: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
+    a.agents = [{ ...one, sessions: many }];
+    const html = renderReport({ audit: a, generatedAt: at });
+    expect(html.match(/<g class="lane"/g)?.length).toBe(LANES_LIMIT);
+    expect(html).toContain('5 later sessions not drawn; the sessions table lists them.');
+    expect(html.match(/<tr data-session=/g)?.length).toBe(LANES_LIMIT + 5);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { AuditSession } from '../types.js';
 import type { SessionDetail, TimelineEvent } from './details.js';
-import { showTime, short, timeOf } from './format.js';
+import { plural, showTime, short, timeOf } from './format.js';
 import { clip, html, type Markup } from './html.js';
 import { COLORS } from './style.js';
 
@@ -122,5 +122,5 @@ ${band}${bar}${events}
   return html`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="Timeline of ${drawn.length} sessions" font-family="system-ui, sans-serif">
 ${stripes}${axis}${lanes}
 <text x="${LABEL - 8}" y="${axisY + 18}" font-size="11" text-anchor="end" fill="${COLORS.muted}">UTC</text>
-</svg>`;
+</svg>${sessions.length > drawn.length ? html`<p class="meta">${plural(sessions.length - drawn.length, 'later session')} not drawn; the sessions table lists them.</p>` : ''}`;
 }
