@@ -1,9 +1,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Command } from 'commander';
-import { LATEST_DRAFT } from '../aat/index.js';
 import { auditEvidence, formatSummary, type AuditOptions } from '../audit/index.js';
 import { CannotEvaluate } from './aat-input.js';
-import { keysFrom, read, recordOptions } from './verify.js';
+import { keysFrom, read, recordFlags, recordOptions } from './verify.js';
 
 /**
  * `atlog audit FILE`: the streaming audit of an evidence file (docs/auditor.md "Audit an export"). The file is
@@ -65,16 +64,13 @@ export function auditOptions(file: string, f: AuditFlags): AuditOptions {
 
 /** Adds the audit's flags (trust anchors and record rules) to `atlog audit` and `atlog report`. */
 export function auditFlags(cmd: Command): Command {
-  return cmd
-    .option('--keys <file>', 'pinned service keys: COSE_KeySet, COSE_Key or PEM (repeatable; alias --service-key)', collect)
-    .option('--service-key <file>', 'alias of --keys', collect)
-    .option('--tsa-root <file>', 'pinned TSA root certificate, DER or PEM (repeatable): check every timestamp and anchor times', collect)
-    .option('--issuer-key <file>', 'agent (issuer) keys: check every statement signature (repeatable)', collect)
-    .option('--record-key <file>', 'key for in-record signatures, matched by signer_kid: JWK, JWK Set or PEM (repeatable)', collect)
-    .option('--require-record-signatures', 'fail (not skip) records that are unsigned or whose signature cannot be checked')
-    .option('--allow-incomplete', 'accept sessions not proven complete (open or inconclusive); they are still reported')
-    .option('--at <time>', 'verification time (RFC 3339) for judging heartbeats of unclosed sessions (default: now)')
-    .option('--draft <n>', `AAT revision whose record rules apply, 0..${LATEST_DRAFT} (default 0: every revision)`);
+  return recordFlags(
+    cmd
+      .option('--keys <file>', 'pinned service keys: COSE_KeySet, COSE_Key or PEM (repeatable; alias --service-key)', collect)
+      .option('--service-key <file>', 'alias of --keys', collect)
+      .option('--tsa-root <file>', 'pinned TSA root certificate, DER or PEM (repeatable): check every timestamp and anchor times', collect)
+      .option('--issuer-key <file>', 'agent (issuer) keys: check every statement signature (repeatable)', collect),
+  );
 }
 
 /** Adds `atlog audit` to the program. */
