@@ -28,7 +28,7 @@ beforeAll(async () => {
     for (const args of [
       ['fetch', 'keys', '--out', at('service-keys.cbor')],
       ['fetch', 'tsa-root', '--out', at('tsa-root.pem')],
-      ['export', '--all', '--out', at('evidence.cbor')],
+      ['export', '--all', '--out', at('chain.evidence')],
     ]) {
       const r = await atlog([...args, '--url', svc.url]);
       expect(r.code, r.stderr).toBe(0);
@@ -50,7 +50,7 @@ const entries = (): number => [chain.a, chain.b, chain.c].reduce((n, s) => n + s
 
 describe('atlog report', { timeout: 300_000 }, () => {
   it('a valid export: the page says valid, shows every session and the delegation chain, in Chromium with no console error', async () => {
-    const r = await atlog(['report', at('evidence.cbor'), ...trust(), '--out', at('report.html')]);
+    const r = await atlog(['report', at('chain.evidence'), ...trust(), '--out', at('report.html')]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`: valid (3 agent(s), 3 session(s), ${entries()} entries)\n`);
@@ -72,7 +72,7 @@ describe('atlog report', { timeout: 300_000 }, () => {
   });
 
   it('--framework dora --pdf: the DORA mapping, and a PDF printed by Chromium', async () => {
-    const r = await atlog(['report', at('evidence.cbor'), ...trust(), '--framework', 'dora', '--out', at('dora.html'), '--pdf', at('dora.pdf')]);
+    const r = await atlog(['report', at('chain.evidence'), ...trust(), '--framework', 'dora', '--out', at('dora.html'), '--pdf', at('dora.pdf')]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^PDF written to .*dora\.pdf$/m);
     expect(new TextDecoder().decode(readFileSync(at('dora.pdf')).subarray(0, 5))).toBe('%PDF-');
@@ -82,7 +82,7 @@ describe('atlog report', { timeout: 300_000 }, () => {
   });
 
   it('a tampered copy: the report is still written, says not valid and names the failure (exit 1)', async () => {
-    const bytes = readFileSync(at('evidence.cbor'));
+    const bytes = readFileSync(at('chain.evidence'));
     const text = bytes.toString('latin1');
     const i = text.indexOf('compare_prices');
     expect(i).toBeGreaterThan(0);
@@ -100,7 +100,7 @@ describe('atlog report', { timeout: 300_000 }, () => {
   });
 
   it('without pinned keys: a report that says it cannot evaluate (exit 2)', async () => {
-    const r = await atlog(['report', at('evidence.cbor'), '--out', at('unpinned.html')]);
+    const r = await atlog(['report', at('chain.evidence'), '--out', at('unpinned.html')]);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/: CANNOT EVALUATE \(.*\): trust\.keys ERR_AUDIT_UNPINNED_KEYS /m);
     const page = await loadReport(browser, at('unpinned.html'), 'cli-unpinned');
@@ -111,9 +111,9 @@ describe('atlog report', { timeout: 300_000 }, () => {
   it('inputs it cannot use: exit 2, one line, and no report', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['report', at('missing.cbor'), ...trust(), '--out', at('x1.html')], /^atlog report: cannot read evidence file .*missing\.cbor/],
-      [['report', at('evidence.cbor'), '--keys', at('missing-keys.cbor'), '--out', at('x2.html')], /^atlog report: cannot read service key /],
-      [['report', at('evidence.cbor'), ...trust(), '--framework', 'gdpr', '--out', at('x3.html')], /^atlog report: --framework must be one of eu-ai-act, dora, not "gdpr" \(ERR_CLI_USAGE\)$/m],
-      [['report', at('evidence.cbor'), ...trust()], /required option '--out <file>'/],
+      [['report', at('chain.evidence'), '--keys', at('missing-keys.cbor'), '--out', at('x2.html')], /^atlog report: cannot read service key /],
+      [['report', at('chain.evidence'), ...trust(), '--framework', 'gdpr', '--out', at('x3.html')], /^atlog report: --framework must be one of eu-ai-act, dora, not "gdpr" \(ERR_CLI_USAGE\)$/m],
+      [['report', at('chain.evidence'), ...trust()], /required option '--out <file>'/],
     ];
     for (const [args, msg] of cases) {
       const r = await atlog(args);
@@ -125,7 +125,7 @@ describe('atlog report', { timeout: 300_000 }, () => {
   });
 
   it('--pdf without Chromium: the HTML is written, the PDF is not, exit 2 saying how to get Chromium', async () => {
-    const r = await atlog(['report', at('evidence.cbor'), ...trust(), '--out', at('nopdf.html'), '--pdf', at('nopdf.pdf')], { ATLOG_CHROMIUM: at('no-such-chromium') });
+    const r = await atlog(['report', at('chain.evidence'), ...trust(), '--out', at('nopdf.html'), '--pdf', at('nopdf.pdf')], { ATLOG_CHROMIUM: at('no-such-chromium') });
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^report written to .*nopdf\.html: valid /m);
     expect(r.stderr).toMatch(/^atlog report: --pdf needs Chromium: .* \(ERR_CLI_USAGE\)$/m);
