@@ -12,7 +12,9 @@ const nodeOnlyGlobals = (message) => ['error', ...['Buffer', 'process', 'global'
 // The pure core: what an offline verifier (and a browser) loads. No I/O, no frameworks, nothing of Node's.
 const pureCore = ['src/errors.ts', 'src/error-codes.ts', 'src/merkle/**', 'src/policy/**', 'src/tlog/**', 'src/cose/**', 'src/keys/**', 'src/receipts/**', 'src/statements/**', 'src/aat/**', 'src/verify/**', 'src/util/**', 'src/crypto/**',
   // trusted time, pure: certificates and RFC 3161 (spec/anchoring.md section 5); the Node side is src/tsa-server
-  'src/x509/**', 'src/tsa/**'];
+  'src/x509/**', 'src/tsa/**',
+  // the report renderer: a function from an audit result to HTML (docs/auditor.md)
+  'src/audit/report/**'];
 
 const pureMessage = 'The pure core runs in a browser: no I/O and no Node modules (see docs/architecture.md).';
 const clientMessage = 'src/client runs in browsers: fetch only.';

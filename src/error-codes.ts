@@ -317,9 +317,15 @@ const TABLE = {
   ERR_QUEUE_INVALID: { meaning: 'a file in the queue directory that is not an atlog queue file' },
   ERR_QUEUE_LOCKED: { meaning: "a session's queue is held by a live process" },
   ERR_SESSION_STATE: { meaning: 'an atlog session state file that is missing, unreadable or closed' },
+  // The log monitor (spec/monitor.md).
+  ERR_MONITOR_STATE: { meaning: 'the monitor state file cannot be read or written, is not a state file, or its recorded head no longer verifies' },
+  ERR_MONITOR_ROLLBACK: { meaning: 'the log now signs a smaller tree, or another root for the same size, than it signed before' },
+  ERR_MONITOR_LOG_EMPTY: { meaning: 'the service says its log is empty after it signed a tree head before' },
+  ERR_MONITOR_PROOF_SIZES: { meaning: 'a consistency proof between other tree sizes than the monitor asked for' },
 
   // The command line.
   ERR_CLI_USAGE: { meaning: 'options that do not fit together' },
+  ERR_CLI_PDF: { meaning: 'headless Chromium did not print the report to PDF' },
   ERR_CLI_EXISTS: { meaning: 'an output file exists (use --force)' },
   ERR_CLI_NO_TOKEN: { meaning: 'ATLOG_ADMIN_TOKEN is not set' },
   ERR_CLI_NOT_A_STATEMENT: { meaning: 'a file given as a Signed Statement is something else (the message says what)' },

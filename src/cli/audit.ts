@@ -1,9 +1,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Command } from 'commander';
-import { LATEST_DRAFT } from '../aat/index.js';
 import { auditEvidence, formatSummary, type AuditOptions } from '../audit/index.js';
 import { CannotEvaluate } from './aat-input.js';
-import { keysFrom, read, recordOptions } from './verify.js';
+import { keysFrom, read, recordFlags, recordOptions } from './verify.js';
 
 /**
  * `atlog audit FILE`: the streaming audit of an evidence file (docs/auditor.md "Audit an export"). The file is
@@ -12,41 +11,49 @@ import { keysFrom, read, recordOptions } from './verify.js';
  * unreadable file or key, a record or delegation outside the file).
  */
 
-interface Opts {
-  keys: string[];
-  tsaRoot: string[];
-  issuerKey: string[];
-  recordKey: string[];
+/** The audit's own flags as commander hands them over (--keys and its alias --service-key still apart). */
+export interface AuditFlags {
+  keys?: string[];
+  serviceKey?: string[];
+  tsaRoot?: string[];
+  issuerKey?: string[];
+  recordKey?: string[];
   requireRecordSignatures?: boolean;
   allowIncomplete?: boolean;
   at?: string;
   draft?: string;
-  json?: boolean;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 /** The file as a stream of plain Uint8Array chunks (what the pure audit reads). */
-async function* chunks(file: string): AsyncGenerator<Uint8Array> {
+export async function* fileChunks(file: string): AsyncGenerator<Uint8Array> {
   for await (const b of createReadStream(file, { highWaterMark: 256 * 1024 })) {
     const buf = b as Buffer;
     yield new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 }
 
-function options(file: string, o: Opts): AuditOptions {
+/**
+ * What the audit of `file` is told by the flags: pinned keys and roots read, record options checked.
+ * @throws CannotEvaluate for a file or key that cannot be read, or a bad --at or --draft.
+ */
+export function auditOptions(file: string, f: AuditFlags): AuditOptions {
   let bytes: number;
   try {
     bytes = statSync(file).size;
   } catch (e) {
     throw new CannotEvaluate(`cannot read evidence file ${file}: ${(e as Error).message}`);
   }
-  const rec = recordOptions(o);
+  const keys = [...(f.keys ?? []), ...(f.serviceKey ?? [])];
+  const tsaRoot = f.tsaRoot ?? [];
+  const issuerKey = f.issuerKey ?? [];
+  const rec = recordOptions({ ...f, recordKey: f.recordKey ?? [] });
   return {
     bytes,
-    ...(o.keys.length ? { serviceKeys: keysFrom(o.keys, 'service key') } : {}),
-    ...(o.tsaRoot.length ? { tsaRoots: o.tsaRoot.map((f) => read(f, 'TSA root')) } : {}),
-    ...(o.issuerKey.length ? { issuerKeys: keysFrom(o.issuerKey, 'issuer key') } : {}),
+    ...(keys.length ? { serviceKeys: keysFrom(keys, 'service key') } : {}),
+    ...(tsaRoot.length ? { tsaRoots: tsaRoot.map((r) => read(r, 'TSA root')) } : {}),
+    ...(issuerKey.length ? { issuerKeys: keysFrom(issuerKey, 'issuer key') } : {}),
     ...(rec.recordKeys ? { recordKeys: rec.recordKeys } : {}),
     ...(rec.requireRecordSignatures ? { requireRecordSignatures: true } : {}),
     ...(rec.allowIncomplete ? { allowIncomplete: true } : {}),
@@ -55,38 +62,35 @@ function options(file: string, o: Opts): AuditOptions {
   };
 }
 
+/** Adds the audit's flags (trust anchors and record rules) to `atlog audit` and `atlog report`. */
+export function auditFlags(cmd: Command): Command {
+  return recordFlags(
+    cmd
+      .option('--keys <file>', 'pinned service keys: COSE_KeySet, COSE_Key or PEM (repeatable; alias --service-key)', collect)
+      .option('--service-key <file>', 'alias of --keys', collect)
+      .option('--tsa-root <file>', 'pinned TSA root certificate, DER or PEM (repeatable): check every timestamp and anchor times', collect)
+      .option('--issuer-key <file>', 'agent (issuer) keys: check every statement signature (repeatable)', collect),
+  );
+}
+
 /** Adds `atlog audit` to the program. */
 export function register(program: Command): void {
-  const cmd = new Command('audit')
-    .description('audit an evidence file (atlog export) offline: every signature, receipt, timestamp, tree head, session chain and delegation')
-    .argument('<file>', 'evidence file written by atlog export')
-    .option('--keys <file>', 'pinned service keys: COSE_KeySet, COSE_Key or PEM (repeatable; alias --service-key)', collect)
-    .option('--service-key <file>', 'alias of --keys', collect)
-    .option('--tsa-root <file>', 'pinned TSA root certificate, DER or PEM (repeatable): check every timestamp and anchor times', collect)
-    .option('--issuer-key <file>', 'agent (issuer) keys: check every statement signature (repeatable)', collect)
-    .option('--record-key <file>', 'key for in-record signatures, matched by signer_kid: JWK, JWK Set or PEM (repeatable)', collect)
-    .option('--require-record-signatures', 'fail (not skip) records that are unsigned or whose signature cannot be checked')
-    .option('--allow-incomplete', 'accept sessions not proven complete (open or inconclusive); they are still reported')
-    .option('--at <time>', 'verification time (RFC 3339) for judging heartbeats of unclosed sessions (default: now)')
-    .option('--draft <n>', `AAT revision whose record rules apply, 0..${LATEST_DRAFT} (default 0: every revision)`)
+  const cmd = auditFlags(
+    new Command('audit')
+      .description('audit an evidence file (atlog export) offline: every signature, receipt, timestamp, tree head, session chain and delegation')
+      .argument('<file>', 'evidence file written by atlog export'),
+  )
     .option('--json', 'print the whole result as JSON (src/audit/types.ts)')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-    .action(async (file: string, raw: Partial<Opts> & { serviceKey?: string[] }) => {
-      const o: Opts = {
-        ...raw,
-        keys: [...(raw.keys ?? []), ...(raw.serviceKey ?? [])],
-        tsaRoot: raw.tsaRoot ?? [],
-        issuerKey: raw.issuerKey ?? [],
-        recordKey: raw.recordKey ?? [],
-      };
+    .action(async (file: string, f: AuditFlags & { json?: boolean }) => {
       try {
-        const result = await auditEvidence(chunks(file), options(file, o));
-        process.stdout.write(o.json ? `${JSON.stringify(result)}\n` : formatSummary(result, file));
+        const result = await auditEvidence(fileChunks(file), auditOptions(file, f));
+        process.stdout.write(f.json ? `${JSON.stringify(result)}\n` : formatSummary(result, file));
         process.exitCode = result.exitCode;
       } catch (e) {
         // Only inputs the audit never got (a file or key that cannot be read) end here; the audit itself never throws.
         const msg = e instanceof Error ? e.message : String(e);
-        if (o.json) process.stdout.write(`${JSON.stringify({ verdict: 'cannot-evaluate', exitCode: 2, failure: { check: 'input', code: 'ERR_VERIFY_CANNOT_EVALUATE', detail: msg } })}\n`);
+        if (f.json) process.stdout.write(`${JSON.stringify({ verdict: 'cannot-evaluate', exitCode: 2, failure: { check: 'input', code: 'ERR_VERIFY_CANNOT_EVALUATE', detail: msg } })}\n`);
         process.stderr.write(`atlog audit: ${msg}\n`);
         process.exitCode = 2;
       }

@@ -191,30 +191,37 @@ function cannotEvaluate(msg: string, json: boolean): void {
 
 const ONE_MODE = 'give exactly one of --statement, --bundle, --consistency, --aat or --tlog';
 
-/** Adds `atlog verify` to the program. */
-export function register(program: Command): void {
-  const cmd = new Command('verify')
-    .description('verify statements, receipts, session bundles, delegation chains, consistency and bare AAT chains offline')
-    .option('--statement <file>', 'Signed or Transparent Statement (COSE_Sign1)')
-    .option('--receipt <file>', 'receipt (repeatable; default: label 394 of the statement)', collect)
-    .option('--service-key <file>', 'trusted service key: COSE_Key, COSE_KeySet or PEM (repeatable)', collect)
-    .option('--keys <file>', 'alias of --service-key (the file `atlog keys` writes)', collect)
-    .option('--issuer-key <file>', 'issuer key: COSE_Key, COSE_KeySet or PEM (repeatable)', collect)
-    .option('--require-issuer-signature', 'fail when no issuer key is given instead of noting it')
-    .option('--tsa-root <file>', 'pinned TSA root certificate, DER or PEM (repeatable); requires a valid 270 token', collect)
-    .option('--ccf-trust-store <file>', 'scitt-ccf-ledger trust store JSON: also accept CCF (vds 2) receipts', collect)
-    .option('--require-alg <alg>', 'require a verified receipt signed with this algorithm (name or id; repeatable)', collect)
-    .option('--bundle <file>', 'session bundle (repeatable: a delegation chain across bundles)', collect)
-    .option('--consistency <file>', 'consistency receipt from --old-checkpoint to a newer tree')
-    .option('--old-checkpoint <file>', 'older signed tree head (root attached, or give --old-root)')
-    .option('--old-root <hex>', "root of the old checkpoint when its payload is detached")
-    .option('--new-checkpoint <file>', 'newer signed tree head to compare with the proven tree')
-    .option('--aat <file>', 'a bare AAT chain: records in order, JSON Lines or a JSON array (no log, no service key)')
+/** Adds the record-level flags (--aat, --bundle, `atlog audit` and `atlog report`): keys, strictness, completeness, time, draft. */
+export function recordFlags(cmd: Command): Command {
+  return cmd
     .option('--record-key <file>', 'key for in-record signatures, matched by signer_kid: JWK, JWK Set or PEM (repeatable)', collect)
     .option('--require-record-signatures', 'fail (not skip) records that are unsigned or whose signature cannot be checked')
-    .option('--allow-incomplete', 'accept a session not proven complete (open or inconclusive); it is still reported')
-    .option('--at <time>', 'verification time (RFC 3339) for judging heartbeats of an unclosed session (default: now)')
-    .option('--draft <n>', `AAT revision whose record rules apply, 0..${LATEST_DRAFT} (default 0: every revision)`)
+    .option('--allow-incomplete', 'accept sessions not proven complete (open or inconclusive); they are still reported')
+    .option('--at <time>', 'verification time (RFC 3339) for judging heartbeats of unclosed sessions (default: now)')
+    .option('--draft <n>', `AAT revision whose record rules apply, 0..${LATEST_DRAFT} (default 0: every revision)`);
+}
+
+/** Adds `atlog verify` to the program. */
+export function register(program: Command): void {
+  const cmd = recordFlags(
+    new Command('verify')
+      .description('verify statements, receipts, session bundles, delegation chains, consistency and bare AAT chains offline')
+      .option('--statement <file>', 'Signed or Transparent Statement (COSE_Sign1)')
+      .option('--receipt <file>', 'receipt (repeatable; default: label 394 of the statement)', collect)
+      .option('--service-key <file>', 'trusted service key: COSE_Key, COSE_KeySet or PEM (repeatable)', collect)
+      .option('--keys <file>', 'alias of --service-key (the file `atlog keys` writes)', collect)
+      .option('--issuer-key <file>', 'issuer key: COSE_Key, COSE_KeySet or PEM (repeatable)', collect)
+      .option('--require-issuer-signature', 'fail when no issuer key is given instead of noting it')
+      .option('--tsa-root <file>', 'pinned TSA root certificate, DER or PEM (repeatable); requires a valid 270 token', collect)
+      .option('--ccf-trust-store <file>', 'scitt-ccf-ledger trust store JSON: also accept CCF (vds 2) receipts', collect)
+      .option('--require-alg <alg>', 'require a verified receipt signed with this algorithm (name or id; repeatable)', collect)
+      .option('--bundle <file>', 'session bundle (repeatable: a delegation chain across bundles)', collect)
+      .option('--consistency <file>', 'consistency receipt from --old-checkpoint to a newer tree')
+      .option('--old-checkpoint <file>', 'older signed tree head (root attached, or give --old-root)')
+      .option('--old-root <hex>', "root of the old checkpoint when its payload is detached")
+      .option('--new-checkpoint <file>', 'newer signed tree head to compare with the proven tree')
+      .option('--aat <file>', 'a bare AAT chain: records in order, JSON Lines or a JSON array (no log, no service key)'),
+  )
     .option('--tlog <url>', 'a log served as C2SP tiles: its prefix URL (http://HOST:PORT/tlog, or a static copy)')
     .option('--vkey <file>', "with --tlog: the log's note vkeys, one per line (atlog keys --vkey-out; repeatable)", collect)
     .option('--entry <id>', 'with --tlog: prove this entry (64 hex digits) included, from tiles alone')

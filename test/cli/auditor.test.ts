@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ensureChromium } from '../helpers/chromium.js';
 import { gitStatus, runBash, script, shBlocks } from '../helpers/docs.js';
 import { freePort } from '../helpers/net.js';
 import { tempDir } from '../helpers/temp.js';
@@ -10,17 +11,18 @@ import { tempDir } from '../helpers/temp.js';
  * quickstart's last step (stop the service).
  */
 describe('docs/auditor.md', () => {
-  it('every example runs as written and gives the verdict the guide states', { timeout: 300_000 }, async () => {
+  it('every example runs as written and gives the verdict the guide states', { timeout: 420_000 }, async () => {
     const quick = shBlocks('quickstart.md', '## 6.');
     const { before: audit } = shBlocks('auditor.md');
     expect(audit.length).toBeGreaterThanOrEqual(10);
     expect(audit.join('\n')).not.toMatch(/\bcurl\b|node -e|\.\.\/shared/);
+    ensureChromium(); // section 11 prints a PDF: fail here, saying how to get Chromium, rather than midway
     const tmp = tempDir('atlog-auditor-');
     const clean = gitStatus();
     try {
       const port = await freePort();
       const body = [script(quick.before, port), 'echo "=== auditor.md ==="', script(audit, port), 'echo "=== stop ==="', script(quick.after, port)].join('\n');
-      const r = runBash(body, tmp, 290_000);
+      const r = runBash(body, tmp, 400_000);
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
       const out = r.stdout.slice(r.stdout.indexOf('=== auditor.md ==='), r.stdout.indexOf('=== stop ==='));
       // 1: the keys, with their kids
@@ -57,6 +59,17 @@ describe('docs/auditor.md', () => {
       expect(out).toMatch(/^  urn:agent:example:bot-1: 1 session\(s\), 2 record\(s\), .*, anchored .*: VALID$/m);
       expect(out).toMatch(/^CANNOT EVALUATE: ERR_AUDIT_UNPINNED_KEYS /m);
       expect(out).toMatch(/^exit 2: no --keys/m);
+      // 11: the monitor pins the keys on first use, records the checkpoint, then sees the log grow; no service: exit 2
+      expect(out).toMatch(/^trust on first use: pinned the 2 service key\(s\) http:\/\/127\.0\.0\.1:\d+ serves now \([A-Za-z0-9_-]{43}, [A-Za-z0-9_-]{43}\) into monitor\.json; /m);
+      const first = /^\S+Z OK first checkpoint recorded: size (\d+), root [0-9a-f]{16}…$/m.exec(out);
+      expect(first).not.toBeNull();
+      expect(out).toContain(`OK size ${first![1]} -> ${Number(first![1]) + 1}: consistent, root `);
+      // 12: the report of section 10's export (valid: the open session is allowed), DORA with a PDF, and without pinned keys (exit 2)
+      expect(out).toMatch(/^report written to report\.html: valid \(1 agent\(s\), \d+ session\(s\), \d+ entries\)$/m);
+      expect(out).toMatch(/^report written to report-dora\.html: valid /m);
+      expect(out).toMatch(/^PDF written to report-dora\.pdf$/m);
+      expect(out).toMatch(/^report written to unpinned\.html: CANNOT EVALUATE \(.*\): trust\.keys ERR_AUDIT_UNPINNED_KEYS /m);
+      expect(out.match(/^exit 2$/gm)?.length).toBe(2);
       // the published scitt-rfc9162 vectors: three failures, two valid
       expect(out).toMatch(/^1\n1\n1\n0\n0$/m);
       expect(gitStatus()).toBe(clean);
