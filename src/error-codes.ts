@@ -317,6 +317,7 @@ const TABLE = {
   ERR_QUEUE_INVALID: { meaning: 'a file in the queue directory that is not an atlog queue file' },
   ERR_QUEUE_LOCKED: { meaning: "a session's queue is held by a live process" },
   ERR_SESSION_STATE: { meaning: 'an atlog session state file that is missing, unreadable or closed' },
+
   // The log monitor (spec/monitor.md).
   ERR_MONITOR_STATE: { meaning: 'the monitor state file cannot be read or written, is not a state file, or its recorded head no longer verifies' },
   ERR_MONITOR_ROLLBACK: { meaning: 'the log now signs a smaller tree, or another root for the same size, than it signed before' },
