@@ -6,6 +6,7 @@ import * as fetchCmd from './fetch.js';
 import * as issuers from './issuers.js';
 import * as keygen from './keygen.js';
 import * as keys from './keys.js';
+import * as mcpProxy from './mcp-proxy.js';
 import * as registerCmd from './register.js';
 import * as serve from './serve.js';
 import * as session from './session.js';
@@ -26,5 +27,5 @@ program
   .description('Agent transparency log: a SCITT transparency service and offline verifier')
   .version(version, '-V, --version', 'print the atlog version')
   .showHelpAfterError();
-for (const mod of [serve, registerCmd, fetchCmd, issuers, keys, keygen, sign, session, sync, verify, witness]) mod.register(program);
+for (const mod of [serve, registerCmd, fetchCmd, issuers, keys, keygen, sign, session, sync, mcpProxy, verify, witness]) mod.register(program);
 await program.parseAsync(process.argv);
