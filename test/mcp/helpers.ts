@@ -76,6 +76,8 @@ export interface RawProxy {
   next(pred?: (m: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Every stdout line so far. */
   lines: string[];
+  /** stdout lines that were not JSON (there must be none: stdout carries MCP only). */
+  notJson: string[];
   stderr(): string;
   /** The exit code, once the process is gone. */
   exit: Promise<number | null>;
@@ -86,11 +88,18 @@ export function rawProxy(argv: string[], env: Record<string, string> = {}): RawP
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const lines: string[] = [];
+  const notJson: string[] = [];
   const waiting: Array<{ pred: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = [];
   const seen: Array<Record<string, unknown>> = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
     lines.push(line);
-    const m = JSON.parse(line) as Record<string, unknown>; // a line that is not JSON fails the test
+    let m: Record<string, unknown>;
+    try {
+      m = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      notJson.push(line);
+      return;
+    }
     const i = waiting.findIndex((w) => w.pred(m));
     if (i >= 0) waiting.splice(i, 1)[0]!.resolve(m);
     else seen.push(m);
@@ -100,6 +109,7 @@ export function rawProxy(argv: string[], env: Record<string, string> = {}): RawP
   return {
     child,
     lines,
+    notJson,
     exit,
     stderr: () => err,
     send: (line) => child.stdin!.write(`${typeof line === 'string' ? line : JSON.stringify(line)}\n`),
