@@ -51,6 +51,8 @@ export class McpRelay {
   /** Every forwarded client request awaiting an answer (answered by the proxy when the server is gone). */
   private readonly pending = new Map<string, RequestId>();
   private closing: Promise<SessionSummary | undefined> | undefined;
+  /** Set once the client messages received before close() are handled: later ones are dropped. */
+  private stopped = false;
 
   constructor(private readonly o: RelayOptions) {}
 
@@ -105,6 +107,7 @@ export class McpRelay {
 
   private async finish(reason: CloseReason): Promise<SessionSummary | undefined> {
     await this.tail;
+    this.stopped = true;
     await this.opening;
     const code = reason === 'server' ? 'MCP_SERVER_EXITED' : 'MCP_CLIENT_CLOSED';
     for (const call of this.calls.values()) this.quietly(() => call.fail(failure('NoAnswer', code)));
@@ -119,7 +122,7 @@ export class McpRelay {
   }
 
   private async handleClient(m: JSONRPCMessage): Promise<void> {
-    if (this.closing) return;
+    if (this.stopped) return;
     if (isRequest(m) && m.method === 'initialize' && !(await this.ensureSession())) {
       this.send('client', errorResponse(m.id, RPC.NOT_RECORDED, 'atlog: the audit session could not be opened'));
       return;
