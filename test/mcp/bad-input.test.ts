@@ -136,6 +136,23 @@ describe('atlog mcp-proxy under bad input', () => {
     expect(serverCalls(files).some((c) => (c.args as { text?: string }).text === 'no session')).toBe(false);
   });
 
+  it('detectable tier with --queue and the service down: calls run, records wait in the queue, atlog sync sends them', async () => {
+    const sessionId = globalThis.crypto.randomUUID();
+    const queue = `${dir}/queue`;
+    const p = start(sessionId, ['--queue', queue], [], await deadUrl());
+    await initialized(p);
+    p.send(call(1, 'echo', { text: 'offline' }));
+    expect((await p.next(answerTo(1)))['result']).toEqual({ content: [{ type: 'text', text: 'offline' }] });
+    p.child.stdin!.end();
+    expect(await p.exit, p.stderr()).toBe(0);
+    expect(p.stderr()).toContain('5 queued for atlog sync');
+    const sync = await atlog(['sync', '--queue', queue, '--url', svc.url]);
+    expect(sync.code, sync.stderr).toBe(0);
+    const { report, records } = await sessionInLog(svc, agent.agentId, sessionId);
+    expect(report.valid).toBe(true);
+    expect(records.map((r) => r['action_type'])).toEqual(['lifecycle', 'decision', 'tool_call', 'tool_response', 'lifecycle']);
+  });
+
   it('a server that cannot start, and bad flags, end the proxy with a message on stderr and nothing on stdout', async () => {
     const base = ['mcp-proxy', '--url', svc.url, '--agent-id', agent.agentId];
     const noServer = await atlog([...base, '--key', files.key, '--', '/nonexistent/mcp-server']);
