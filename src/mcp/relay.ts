@@ -173,9 +173,9 @@ export class McpRelay {
       return refuse(RPC.NOT_RECORDED, `atlog: tool ${name} not run: ${message(e)}`, e);
     }
     if (this.closing) {
-      // The relay is closing: the call is recorded as not forwarded.
+      // The relay is closing: the call is recorded as not forwarded, and answered if the client is still there.
       this.quietly(() => call.fail(failure('NotForwarded', 'MCP_CLOSING')));
-      return;
+      return refuse(RPC.CONNECTION_CLOSED, 'atlog: the proxy is closing');
     }
     this.calls.set(idKey(id), call);
     this.forward(m);
