@@ -85,6 +85,45 @@ describe('McpRelay', () => {
     expect(records.map((r) => r['action_type'])).toEqual(['lifecycle', 'decision', 'tool_call', 'tool_response', 'lifecycle']);
   });
 
+  it('a server that cannot be written to: the client gets -32000, the call an error record; unknown answers pass', async () => {
+    const session = await openSession({ url: svc.url, agentId: agent.agentId, key: agent.key });
+    const answers: JSONRPCMessage[] = [];
+    const logs: string[] = [];
+    const relay = new McpRelay({
+      toClient: async (m) => void answers.push(m),
+      toServer: (m) => ('method' in m && m.method === 'tools/call' ? Promise.reject(new Error('EPIPE')) : Promise.resolve()),
+      openSession: async () => session,
+      log: (l) => logs.push(l),
+    });
+    relay.fromClient({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } });
+    relay.fromClient({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } });
+    relay.fromServer({ jsonrpc: '2.0', id: 'never-asked', result: {} });
+    while (answers.length < 2) await new Promise((r) => setTimeout(r, 10)); // the failed write is answered
+    expect(await relay.close('client')).toMatchObject({ records: 5 });
+    expect(answers).toEqual([
+      { jsonrpc: '2.0', id: 'never-asked', result: {} },
+      { jsonrpc: '2.0', id: 2, error: { code: -32000, message: 'MCP server unreachable' } },
+    ]);
+    expect(logs.some((l) => l.includes('cannot send to the server: EPIPE'))).toBe(true);
+    const { records } = await sessionInLog(svc, agent.agentId, session.sessionId);
+    expect(records[3]).toMatchObject({ action_type: 'error', action_detail: { tool_name: 'echo', error_code: '-32000' } });
+  });
+
+  it('a tool call still waiting when the relay closes is not forwarded: answered -32000, recorded MCP_CLOSING', async () => {
+    const session = await openSession({ url: svc.url, agentId: agent.agentId, key: agent.key });
+    const answers: JSONRPCMessage[] = [];
+    const forwarded: JSONRPCMessage[] = [];
+    const relay = new McpRelay({ toClient: async (m) => void answers.push(m), toServer: async (m) => void forwarded.push(m), openSession: async () => session, log: () => undefined });
+    relay.fromClient({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } });
+    relay.fromClient({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'late' } } });
+    await relay.close('signal');
+    expect(forwarded.map((m) => ('method' in m ? m.method : ''))).toEqual(['initialize']);
+    expect(answers).toEqual([{ jsonrpc: '2.0', id: 2, error: { code: -32000, message: 'atlog: the proxy is closing' } }]);
+    const { records } = await sessionInLog(svc, agent.agentId, session.sessionId);
+    expect(records.map((r) => r['action_type'])).toEqual(['lifecycle', 'decision', 'tool_call', 'error', 'lifecycle']);
+    expect(records[3]!['action_detail']).toMatchObject({ error_code: 'MCP_CLOSING', error_message: 'NotForwarded' });
+  });
+
   it('a session that cannot be opened refuses initialize; the relay can be closed without a session', async () => {
     const answers: JSONRPCMessage[] = [];
     const forwarded: JSONRPCMessage[] = [];
