@@ -16,7 +16,7 @@ const call = (id: number | string, name: string, args: unknown, extra: Record<st
 const answerTo = (id: unknown) => (m: Record<string, unknown>): boolean => m['id'] === id;
 const errorCode = (m: Record<string, unknown>): unknown => (m['error'] as { code?: unknown } | undefined)?.code;
 
-describe('atlog mcp-proxy under bad input', () => {
+describe('atlog mcp-proxy under bad input', { timeout: 120_000 }, () => {
   const agent = makeAgent('ESP256');
   const dir = tempDir('atlog-mcp-bad-');
   let svc: TestService;

@@ -23,7 +23,7 @@ import { closeClientSide, proxyArgv, proxyFiles, serverCalls, type ProxyFiles } 
 
 const sha = (v: unknown): string => createHash('sha256').update(canonicalBytes(v as never)).digest('hex');
 
-describe('atlog mcp-proxy with a real MCP client and server', () => {
+describe('atlog mcp-proxy with a real MCP client and server', { timeout: 120_000 }, () => {
   const agent = makeAgent('ESP256');
   const dir = tempDir('atlog-mcp-');
   let svc: TestService;
