@@ -8,7 +8,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const SUITES = ['merkle', 'verify', 'http', 'anchoring', 'audit', 'tiles', 'sdk'] as const;
+const SUITES = ['merkle', 'verify', 'http', 'anchoring', 'audit', 'tiles', 'sdk', 'mcp'] as const;
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 interface Suite {

@@ -9,6 +9,7 @@ import * as issuers from './issuers.js';
 import * as keygen from './keygen.js';
 import * as keys from './keys.js';
 import * as monitor from './monitor.js';
+import * as mcpProxy from './mcp-proxy.js';
 import * as registerCmd from './register.js';
 import * as report from './report.js';
 import * as serve from './serve.js';
@@ -30,5 +31,5 @@ program
   .description('Agent transparency log: a SCITT transparency service and offline verifier')
   .version(version, '-V, --version', 'print the atlog version')
   .showHelpAfterError();
-for (const mod of [serve, registerCmd, fetchCmd, exportCmd, issuers, keys, keygen, sign, session, sync, verify, audit, report, monitor, witness]) mod.register(program);
+for (const mod of [serve, registerCmd, fetchCmd, exportCmd, issuers, keys, keygen, sign, session, sync, mcpProxy, verify, audit, report, monitor, witness]) mod.register(program);
 await program.parseAsync(process.argv);
