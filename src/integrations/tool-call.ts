@@ -1,5 +1,5 @@
 import type { JsonObject } from '../aat/types.js';
-import type { ToolOptions } from '../sdk/call.js';
+import type { ToolCall, ToolOptions } from '../sdk/call.js';
 import type { Session } from '../sdk/session.js';
 
 /**
@@ -22,60 +22,61 @@ export function optionsFor(options: AdapterOptions, name: string, extra: JsonObj
   return { ...own, detail: { ...own.detail, ...extra } };
 }
 
-function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
-  return typeof x === 'object' && x !== null && typeof (x as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+/** Begins the call and waits until the tool may run. @throws as `call.ready()` */
+async function started(session: Session, name: string, params: unknown, options: ToolOptions): Promise<ToolCall> {
+  const call = session.beginCall(name, params, options);
+  await call.ready();
+  return call;
 }
 
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return (typeof x === 'object' || typeof x === 'function') && x !== null && typeof (x as { then?: unknown }).then === 'function';
+/** Records the end of a call that ran; a failure to record goes to the session's onError, not to the framework. */
+function settle(session: Session, f: () => unknown): void {
+  try {
+    f();
+  } catch (e) {
+    session.report(e);
+  }
 }
 
 /**
  * Runs `run` between the three phases of a call of `name` with parameters `params`. The tool's value or
- * exception reaches the caller unchanged; a failure to record after the tool ran goes to the session's
- * `onError`, never to the framework. When `run` returns an async iterable (the AI SDK's preliminary results),
- * the caller gets an iterable of the same values and the `tool_response` covers the last one, once the stream
- * ends (or the consumer stops reading).
+ * exception reaches the caller unchanged.
  * @throws AtlogError ERR_POLICY_DENIED (a local rule refused the call: `run` did not start), and what
  *   `call.ready()` throws under the session's tier (ERR_SDK_UNREACHABLE, ERR_SDK_RECEIPT_INVALID, ...).
  */
 export async function recordCall<R>(session: Session, name: string, params: unknown, options: ToolOptions, run: () => R): Promise<Awaited<R>> {
-  const call = session.beginCall(name, params, options);
-  await call.ready();
-  const quietly = (f: () => unknown): void => {
-    try {
-      f();
-    } catch (e) {
-      session.report(e);
-    }
-  };
-  let out: unknown;
+  const call = await started(session, name, params, options);
+  let out: Awaited<R>;
   try {
-    out = run();
-    if (isThenable(out)) out = await out;
+    out = await run();
   } catch (e) {
-    quietly(() => call.fail(e));
+    settle(session, () => call.fail(e));
     throw e;
   }
-  if (!isAsyncIterable(out)) {
-    quietly(() => call.end(out));
-    return out as Awaited<R>;
-  }
-  const source = out;
-  return (async function* relay() {
-    let last: unknown;
-    let failed = false;
-    try {
-      for await (const v of source) {
-        last = v;
-        yield v;
-      }
-    } catch (e) {
-      failed = true;
-      quietly(() => call.fail(e));
-      throw e;
-    } finally {
-      if (!failed) quietly(() => call.end(last));
+  settle(session, () => call.end(out));
+  return out;
+}
+
+/**
+ * As `recordCall`, for a tool that streams (an async generator, as the AI SDK's preliminary results): the
+ * caller gets the same values, and the `tool_response` covers the last one once the stream ends (or the
+ * consumer stops reading).
+ * @throws as recordCall, from the first `next()`.
+ */
+export async function* recordStream<T>(session: Session, name: string, params: unknown, options: ToolOptions, run: () => AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+  const call = await started(session, name, params, options);
+  let last: T | undefined;
+  let failed = false;
+  try {
+    for await (const v of run()) {
+      last = v;
+      yield v;
     }
-  })() as Awaited<R>;
+  } catch (e) {
+    failed = true;
+    settle(session, () => call.fail(e));
+    throw e;
+  } finally {
+    if (!failed) settle(session, () => call.end(last));
+  }
 }

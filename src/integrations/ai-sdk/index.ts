@@ -1,7 +1,8 @@
 import type { ToolExecutionOptions, ToolSet } from 'ai';
 import { AtlogError } from '../../errors.js';
+import type { ToolOptions } from '../../sdk/call.js';
 import type { Session } from '../../sdk/session.js';
-import { optionsFor, recordCall, type AdapterOptions } from '../tool-call.js';
+import { optionsFor, recordCall, recordStream, type AdapterOptions } from '../tool-call.js';
 
 /**
  * The Vercel AI SDK adapter, `atlog/ai` (docs/integrations.md "Vercel AI SDK"): the tools given to
@@ -16,7 +17,7 @@ export type { AdapterOptions } from '../tool-call.js';
  * input, the record's `action_detail.tool_call_id` is the AI SDK's `toolCallId`, and the tool name is its key in
  * `tools`. Tools without `execute` (provider-executed, or answered by the client) pass through unchanged. A
  * call the local policy denies throws ERR_POLICY_DENIED from `execute` without running it; the AI SDK turns
- * that into a `tool-error` part the model sees. A tool that streams (returns an async iterable) streams
+ * that into a `tool-error` part the model sees. A tool that streams (an `async function*` execute) streams
  * unchanged; the `tool_response` covers its last value.
  * @throws AtlogError ERR_INVALID_ARGUMENT when `tools` is not an object of tools.
  */
@@ -29,10 +30,13 @@ export function auditTools<TOOLS extends ToolSet>(session: Session, tools: TOOLS
       out[name] = t;
       continue;
     }
+    const opts = (o: ToolExecutionOptions): ToolOptions => optionsFor(options, name, typeof o?.toolCallId === 'string' ? { tool_call_id: o.toolCallId } : {});
+    // The AI SDK tells a streaming tool by what execute returns at once: an async generator must stay one.
     out[name] = {
       ...t,
-      execute: (input: unknown, o: ToolExecutionOptions) =>
-        recordCall(session, name, input, optionsFor(options, name, typeof o?.toolCallId === 'string' ? { tool_call_id: o.toolCallId } : {}), () => execute.call(t, input, o)),
+      execute: Object.prototype.toString.call(execute) === '[object AsyncGeneratorFunction]'
+        ? (input: unknown, o: ToolExecutionOptions) => recordStream(session, name, input, opts(o), () => execute.call(t, input, o) as AsyncIterable<unknown>)
+        : (input: unknown, o: ToolExecutionOptions) => recordCall(session, name, input, opts(o), () => execute.call(t, input, o)),
     };
   }
   return out as TOOLS;
