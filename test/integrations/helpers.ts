@@ -1,3 +1,4 @@
+import { Usage, type Model, type ModelRequest, type ModelResponse } from '@openai/agents';
 import { MockLanguageModelV3 } from 'ai/test';
 
 /**
@@ -29,4 +30,29 @@ export function scriptedAiModel(turns: readonly ScriptedCall[][], finalText: str
       { content: [{ type: 'text' as const, text: finalText }], finishReason: { unified: 'stop' as const, raw: 'stop' }, usage, warnings: [] },
     ],
   });
+}
+
+/**
+ * An OpenAI Agents SDK Model that plays `turns` (each turn: the function calls the model asks for), then
+ * answers `finalText`; `requests` keeps what the runner sent (the tool outputs the model was shown).
+ */
+export class ScriptedAgentModel implements Model {
+  readonly requests: ModelRequest[] = [];
+
+  constructor(private readonly turns: readonly ScriptedCall[][], private readonly finalText: string) {}
+
+  async getResponse(request: ModelRequest): Promise<ModelResponse> {
+    this.requests.push(request);
+    const calls = this.turns[this.requests.length - 1];
+    const output: ModelResponse['output'] = calls
+      ? calls.map((c) => ({ type: 'function_call' as const, callId: c.id, name: c.name, arguments: JSON.stringify(c.input), status: 'completed' as const }))
+      : [{ type: 'message' as const, role: 'assistant' as const, status: 'completed' as const, content: [{ type: 'output_text' as const, text: this.finalText }] }];
+    return { usage: new Usage(), output, responseId: `resp-${this.requests.length}` };
+  }
+
+  // The tests run the non-streaming loop only.
+  // eslint-disable-next-line require-yield
+  async *getStreamedResponse(): AsyncIterable<never> {
+    throw new Error('ScriptedAgentModel does not stream');
+  }
 }
