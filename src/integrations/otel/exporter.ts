@@ -165,8 +165,9 @@ export class AatSpanExporter implements SpanExporter {
       try {
         await this.recordSpan(span, ctx);
       } catch (e) {
-        first ??= e;
         this.report(asAtlog(e));
+        // A span with no identity is left out on purpose (configuration): the export itself succeeded.
+        if (!(e instanceof AtlogError && e.code === 'ERR_OTEL_UNMAPPED')) first ??= e;
       }
     }
     if (first !== undefined) throw first;
