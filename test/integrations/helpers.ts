@@ -51,7 +51,6 @@ export class ScriptedAgentModel implements Model {
   }
 
   // The tests run the non-streaming loop only.
-  // eslint-disable-next-line require-yield
   async *getStreamedResponse(): AsyncIterable<never> {
     throw new Error('ScriptedAgentModel does not stream');
   }

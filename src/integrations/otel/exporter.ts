@@ -12,7 +12,8 @@ import { parsedAttribute, readSpan, type GenAiSpan } from './spans.js';
  * `execute_tool` and `invoke_agent` spans of the GenAI semantic conventions into AAT records, one atlog session
  * per agent and conversation. A tool span rarely names its agent: the agent and the conversation are read up the
  * span's parent chain, so a tool span waits until the ancestor that names them has ended and been exported
- * (children end first). Records follow the order in which spans ended.
+ * (children end first). Records follow the order in which the exporter received the spans (the order they
+ * ended), except that a span waiting for its agent is recorded when the agent's span arrives.
  */
 
 type ExportResult = Parameters<Parameters<SpanExporter['export']>[1]>[0];
@@ -159,7 +160,8 @@ export class AatSpanExporter implements SpanExporter {
       if (ctx) ready.push({ span, ctx });
       else this.pending.push(span);
     }
-    ready.sort((a, b) => (a.span.endNs < b.span.endNs ? -1 : a.span.endNs > b.span.endNs ? 1 : 0));
+    // Waiting spans came before this batch, and a batch is in the order its spans ended: `ready` is in that order.
+    // (End times are not compared: spans of one trace may read different clocks, a millisecond apart.)
     let first: unknown;
     for (const { span, ctx } of ready) {
       try {

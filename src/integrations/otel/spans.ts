@@ -32,7 +32,6 @@ export interface GenAiSpan {
   /** Span times (RFC 3339) and duration in ms. */
   start: string;
   end: string;
-  endNs: bigint;
   durationMs: number;
   /** Set when the span's status is ERROR or it carries `error.type`. */
   error: { type: string; message: string | undefined } | undefined;
@@ -85,7 +84,6 @@ export function readSpan(span: ReadableSpan): GenAiSpan {
     model: text(span, 'gen_ai.request.model'),
     start: iso(span.startTime),
     end: iso(span.endTime),
-    endNs: ns(span.endTime),
     durationMs: duration > 0n ? Number(duration / 1000n) / 1000 : 0,
     error: failed ? { type: errorType ?? 'span_status_error', message: span.status.message } : undefined,
   };
