@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { canonicalBytes, type AatRecord } from '../../src/aat/index.js';
 import type { AtlogError } from '../../src/errors.js';
 import { AatSpanExporter } from '../../src/integrations/otel/index.js';
@@ -128,5 +128,51 @@ describe('atlog/otel: AatSpanExporter', () => {
   it('needs agents', () => {
     expect(() => new AatSpanExporter({} as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
     expect(() => new AatSpanExporter({ agents: {}, url: 'http://127.0.0.1:1', idleMs: -1 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  });
+});
+
+describe('atlog/otel: sessions that end or fail', () => {
+  const agent = makeAgent('ESP256');
+  const untrusted = makeAgent('ESP256');
+  let svc: TestService;
+
+  beforeAll(async () => {
+    svc = await startService([agent]);
+  });
+  afterAll(async () => {
+    await svc.destroy();
+  });
+
+  /** Finished spans of one tool call by agent `id` in `conversation`, as a span processor hands them over. */
+  function spansOf(id: string, conversation: string): ReadableSpan[] {
+    const memory = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+    toolSpan(provider.getTracer('t'), undefined, 'lookup', 'c-1', { 'gen_ai.agent.id': id, 'gen_ai.conversation.id': conversation }).end();
+    return memory.getFinishedSpans();
+  }
+
+  const exported = (exporter: AatSpanExporter, spans: ReadableSpan[]): Promise<{ code: number; error?: Error }> => new Promise((resolve) => exporter.export(spans, resolve));
+
+  it('idleMs closes a quiet conversation; a later span of it opens a new session', async () => {
+    const records: AatRecord[] = [];
+    const exporter = new AatSpanExporter({ url: svc.url, agents: () => ({ agentId: agent.agentId, key: agent.key }), idleMs: 50, onRecord: (r) => records.push(r) });
+    expect((await exported(exporter, spansOf('any', 'conv-a'))).code).toBe(0);
+    await vi.waitFor(() => expect(records.at(-1)?.action_detail['event']).toBe('session_end'), { timeout: 10_000 });
+    expect((await exported(exporter, spansOf('any', 'conv-a'))).code).toBe(0);
+    await exporter.shutdown();
+    const ids = [...new Set(records.map((r) => r.session_id))];
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect((await sessionInLog(svc, agent.agentId, id)).report.valid).toBe(true);
+    expect((await exported(exporter, spansOf('any', 'conv-a'))).error).toMatchObject({ code: 'ERR_SDK_CLOSED' });
+  });
+
+  it('an export whose session the service refuses fails, and onError is told', async () => {
+    const errors: AtlogError[] = [];
+    const exporter = new AatSpanExporter({ url: svc.url, agents: { bot: { agentId: untrusted.agentId, key: untrusted.key } }, onError: (e) => errors.push(e) });
+    const result = await exported(exporter, spansOf('bot', 'conv-b'));
+    expect(result.code).toBe(1);
+    expect(result.error).toMatchObject({ code: 'ERR_SDK_BROKEN' });
+    expect(errors.map((e) => e.code)).toContain('ERR_SDK_BROKEN');
+    await exporter.shutdown();
   });
 });

@@ -71,6 +71,8 @@ interface OpenConversation {
 
 /** Spans remembered as links of parent chains; the oldest are forgotten beyond this. */
 const MAX_LINKS = 100_000;
+/** Spans waiting for an ancestor; beyond this the oldest are recorded with what their chain says. */
+const MAX_PENDING = 10_000;
 
 const SUCCESS: ExportResult = { code: 0 };
 const failed = (error: Error): ExportResult => ({ code: 1, error });
@@ -160,6 +162,8 @@ export class AatSpanExporter implements SpanExporter {
       if (ctx) ready.push({ span, ctx });
       else this.pending.push(span);
     }
+    // A span whose ancestors never arrive must not wait for ever: past MAX_PENDING, the oldest go with what they have.
+    for (const span of this.pending.splice(0, Math.max(0, this.pending.length - MAX_PENDING))) ready.unshift({ span, ctx: this.contextOf(span, true)! });
     // Waiting spans came before this batch, and a batch is in the order its spans ended: `ready` is in that order.
     // (End times are not compared: spans of one trace may read different clocks, a millisecond apart.)
     let first: unknown;
