@@ -163,7 +163,7 @@ export class AatSpanExporter implements SpanExporter {
       else this.pending.push(span);
     }
     // A span whose ancestors never arrive must not wait for ever: past MAX_PENDING, the oldest go with what they have.
-    for (const span of this.pending.splice(0, Math.max(0, this.pending.length - MAX_PENDING))) ready.unshift({ span, ctx: this.contextOf(span, true)! });
+    ready.unshift(...this.pending.splice(0, Math.max(0, this.pending.length - MAX_PENDING)).map((span) => ({ span, ctx: this.contextOf(span, true)! })));
     // Waiting spans came before this batch, and a batch is in the order its spans ended: `ready` is in that order.
     // (End times are not compared: spans of one trace may read different clocks, a millisecond apart.)
     let first: unknown;
