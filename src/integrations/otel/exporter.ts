@@ -1,11 +1,11 @@
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { AatRecord, JsonObject, TrustLevel } from '../../aat/types.js';
+import type { TrustLevel } from '../../aat/types.js';
 import { AtlogError } from '../../errors.js';
 import type { PrivateKey } from '../../keys/types.js';
 import { openSession, type OpenSessionOptions } from '../../sdk/open.js';
-import { valueHash } from '../../sdk/hashing.js';
-import type { RecordInput, Session } from '../../sdk/session.js';
-import { parsedAttribute, readSpan, type GenAiSpan } from './spans.js';
+import type { Session } from '../../sdk/session.js';
+import { recordsOf, type SpanAgent, type SpanContextOf as Context } from './records.js';
+import { readSpan, type GenAiSpan } from './spans.js';
 
 /**
  * `AatSpanExporter` (docs/integrations.md "OpenTelemetry"): an OpenTelemetry SpanExporter that turns the
@@ -27,14 +27,6 @@ export interface AgentIdentity {
   trustLevel?: TrustLevel;
 }
 
-/** The names a span chain gives its agent. */
-export interface SpanAgent {
-  /** `gen_ai.agent.id`, when some span of the chain has it. */
-  id: string | undefined;
-  /** `gen_ai.agent.name`. */
-  name: string | undefined;
-}
-
 export interface AatSpanExporterOptions extends Omit<OpenSessionOptions, 'agentId' | 'key' | 'agentVersion' | 'trustLevel' | 'sessionId' | 'tier' | 'policy' | 'resume' | 'delegatedBy'> {
   /**
    * The identity of each agent: a map from `gen_ai.agent.id`, or a function of the agent's id and name.
@@ -49,12 +41,6 @@ export interface AatSpanExporterOptions extends Omit<OpenSessionOptions, 'agentI
   recordErrors?: boolean;
   /** Close a session after this many ms without a span (a later span opens a new one). Default: at shutdown only. */
   idleMs?: number;
-}
-
-/** The agent and conversation of a span, once its parent chain is known far enough. */
-interface Context {
-  agent: SpanAgent;
-  conversationId: string | undefined;
 }
 
 interface Link {
@@ -200,83 +186,13 @@ export class AatSpanExporter implements SpanExporter {
       this.sessions.delete(key);
       throw e;
     }
-    const common: JsonObject = {
-      ...(ctx.conversationId !== undefined ? { conversation_id: ctx.conversationId } : {}),
-      otel: {
-        trace_id: span.traceId,
-        span_id: span.spanId,
-        ...(span.parentSpanId !== undefined ? { parent_span_id: span.parentSpanId } : {}),
-        start: span.start,
-        end: span.end,
-      },
-    };
     try {
-      for (const r of this.recordsOf(span, ctx, common)) session.record(typeof r === 'function' ? r(session.lastRecord) : r);
+      for (const r of recordsOf(span, ctx, this.options)) session.record(typeof r === 'function' ? r(session.lastRecord) : r);
     } catch (e) {
       if (e instanceof AtlogError && (e.code === 'ERR_SDK_BROKEN' || e.code === 'ERR_SDK_CLOSED')) this.sessions.delete(key);
       throw e;
     }
     this.touch(key);
-  }
-
-  /** The records of one span; a function builds a record from the one before it (a response names its call). */
-  private recordsOf(span: GenAiSpan, ctx: Context, common: JsonObject): Array<RecordInput | ((prev: AatRecord) => RecordInput)> {
-    const o = this.options;
-    if (span.operation === 'invoke_agent') {
-      return [{
-        action_type: 'decision',
-        action_detail: {
-          decision_type: 'invoke_agent',
-          ...(ctx.agent.id !== undefined ? { gen_ai_agent_id: ctx.agent.id } : {}),
-          ...(ctx.agent.name !== undefined ? { agent_name: ctx.agent.name } : {}),
-          ...(span.error ? { error_type: span.error.type } : {}),
-          ...common,
-        },
-        outcome: span.error ? 'failure' : 'success',
-        record_phase: 'post_execution',
-        latency_ms: span.durationMs,
-        ...(span.model !== undefined ? { model_id: span.model } : {}),
-      }];
-    }
-    const name = span.toolName ?? 'unknown_tool';
-    const args = span.arguments === undefined ? undefined : parsedAttribute(span.arguments);
-    const res = span.result === undefined ? undefined : parsedAttribute(span.result);
-    const a = valueHash(args ?? null);
-    const r = valueHash(res ?? null);
-    const tool: JsonObject = {
-      tool_name: name,
-      ...(span.toolCallId !== undefined ? { tool_call_id: span.toolCallId } : {}),
-      ...(span.toolType !== undefined ? { tool_type: span.toolType } : {}),
-      ...common,
-    };
-    const call: RecordInput = {
-      action_type: 'tool_call',
-      // The span was exported after the tool ran: both records are post_execution, whatever the tool did.
-      action_detail: { ...tool, parameters_hash: a.hash, arguments_in_span: args !== undefined, ...(o.recordArgs && args !== undefined && a.json !== undefined ? { parameters: a.json } : {}) },
-      record_phase: 'post_execution',
-    };
-    const end = (prev: AatRecord): RecordInput => span.error
-      ? {
-          action_type: 'error',
-          action_detail: {
-            ...tool,
-            parent_call_id: prev.record_id,
-            error_code: span.error.type,
-            error_message: o.recordErrors && span.error.message ? span.error.message.slice(0, 2000) : span.error.type,
-            error_category: 'tool_error',
-            recoverable: false,
-          },
-          outcome: 'failure',
-          record_phase: 'post_execution',
-          latency_ms: span.durationMs,
-        }
-      : {
-          action_type: 'tool_response',
-          action_detail: { ...tool, parent_call_id: prev.record_id, response_hash: r.hash, result_in_span: res !== undefined, ...(o.recordResult && res !== undefined && r.json !== undefined ? { response: r.json } : {}) },
-          record_phase: 'post_execution',
-          latency_ms: span.durationMs,
-        };
-    return [call, end];
   }
 
   private conversation(key: string, who: AgentIdentity): Promise<Session> {
