@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportCoseKey } from '../../src/keys/index.js';
@@ -73,5 +73,13 @@ describe('docs/examples of docs/integrations.md', () => {
     expect(id, out).toBeDefined();
     expect(out).toContain('tool_call search_flights');
     expect(await verified(agents.otel.agentId, id!)).toEqual(['lifecycle success', 'tool_call success', 'tool_response success', 'decision success', 'lifecycle success']);
+  });
+
+  it('docs/integrations.md links each example and shows the command that runs it', () => {
+    const page = readFileSync(join(REPO_ROOT, 'docs', 'integrations.md'), 'utf8');
+    for (const example of ['openai-agents', 'ai-sdk', 'otel']) {
+      expect(page).toContain(`(examples/${example}.ts)`);
+      expect(page).toContain(`node --import tsx docs/examples/${example}.ts`);
+    }
   });
 });

@@ -8,9 +8,10 @@ import { importGraph } from '../helpers/imports.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 
 /**
- * The package's two entries, `atlog` and `atlog/verify` (docs/library.md): what they export, that Node resolves
- * them by the package's own name through `exports` (to the dist/ the global setup built), that nothing else in
- * the package can be imported, and that the documented example runs as written. .ci/pack-check.sh repeats the
+ * The package's entries, `atlog` and `atlog/verify` (docs/library.md) and the integrations (docs/integrations.md):
+ * what they export, that Node resolves them by the package's own name through `exports` (to the dist/ the global
+ * setup built), that no framework hides behind the root entry, that nothing else in the package can be imported,
+ * and that the documented example runs as written. .ci/pack-check.sh repeats the
  * import and the example from a packed tarball installed into an empty directory.
  */
 
