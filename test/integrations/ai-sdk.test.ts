@@ -1,21 +1,17 @@
-import { createHash } from 'node:crypto';
 import { generateText, stepCountIs, tool } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { canonicalBytes } from '../../src/aat/index.js';
 import { auditTools } from '../../src/integrations/ai-sdk/index.js';
 import { openSession } from '../../src/sdk/index.js';
 import { makeAgent } from '../http/helpers.js';
 import { sessionInLog, startService, type TestService } from '../sdk/helpers.js';
-import { scriptedAiModel } from './helpers.js';
+import { scriptedAiModel, sha } from './helpers.js';
 
 /**
  * The Vercel AI SDK adapter end to end: the real `generateText` loop of `ai` 6 with a scripted MockLanguageModelV3
  * (ai/test) that asks for three tool calls (one the local policy denies, one that fails), a real atlog service,
  * and the session bundle verified offline.
  */
-
-const sha = (v: unknown): string => createHash('sha256').update(canonicalBytes(v as never)).digest('hex');
 
 describe('atlog/ai: auditTools', () => {
   const agent = makeAgent('ESP256');

@@ -1,10 +1,15 @@
+import { createHash } from 'node:crypto';
 import { Usage, type Model, type ModelRequest, type ModelResponse } from '@openai/agents';
 import { MockLanguageModelV3 } from 'ai/test';
+import { canonicalBytes } from '../../src/aat/index.js';
 
 /**
  * Scripted models for the framework tests: each turn asks for the given tool calls; after the last turn the
  * model answers with `finalText`. No network, no API key: the frameworks run their real loops around them.
  */
+
+/** hex(SHA-256(JCS(v))): what a record's parameters_hash or response_hash should be, computed independently. */
+export const sha = (v: unknown): string => createHash('sha256').update(canonicalBytes(v as never)).digest('hex');
 
 export interface ScriptedCall {
   id: string;

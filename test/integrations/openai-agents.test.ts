@@ -1,20 +1,16 @@
-import { createHash } from 'node:crypto';
 import { Agent, Runner } from '@openai/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { canonicalBytes } from '../../src/aat/index.js';
 import { auditedTool } from '../../src/integrations/openai-agents/index.js';
 import { openSession } from '../../src/sdk/index.js';
 import { makeAgent } from '../http/helpers.js';
 import { sessionInLog, startService, type TestService } from '../sdk/helpers.js';
-import { ScriptedAgentModel } from './helpers.js';
+import { ScriptedAgentModel, sha } from './helpers.js';
 
 /**
  * The OpenAI Agents SDK adapter end to end: the SDK's real Runner loop with a scripted Model that asks for three
  * tool calls (one the local policy denies, one that fails), a real atlog service, the bundle verified offline.
  */
-
-const sha = (v: unknown): string => createHash('sha256').update(canonicalBytes(v as never)).digest('hex');
 
 describe('atlog/openai-agents: auditedTool', () => {
   const agent = makeAgent('Ed25519');

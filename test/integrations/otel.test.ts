@@ -1,20 +1,18 @@
-import { createHash } from 'node:crypto';
 import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { canonicalBytes, type AatRecord } from '../../src/aat/index.js';
+import type { AatRecord } from '../../src/aat/index.js';
 import type { AtlogError } from '../../src/errors.js';
 import { AatSpanExporter } from '../../src/integrations/otel/index.js';
 import { makeAgent } from '../http/helpers.js';
 import { sessionInLog, startService, type TestService } from '../sdk/helpers.js';
+import { sha } from './helpers.js';
 
 /**
  * The OpenTelemetry exporter: real spans from a BasicTracerProvider (SimpleSpanProcessor, so each span is
  * exported as it ends, children before their agent) following the GenAI semantic conventions, turned into
  * records of one session per agent and conversation on a real service; every bundle verifies offline.
  */
-
-const sha = (v: unknown): string => createHash('sha256').update(canonicalBytes(v as never)).digest('hex');
 
 /** A child span of `parent` (or a root span), with attributes. */
 function child(tracer: Tracer, name: string, attributes: Record<string, string>, parent?: Span): Span {
