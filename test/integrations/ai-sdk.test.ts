@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { auditTools } from '../../src/integrations/ai-sdk/index.js';
 import { openSession } from '../../src/sdk/index.js';
 import { makeAgent } from '../http/helpers.js';
-import { sessionInLog, startService, type TestService } from '../sdk/helpers.js';
+import { QUICK, sessionInLog, startService, type TestService } from '../sdk/helpers.js';
 import { scriptedAiModel, sha } from './helpers.js';
 
 /**
@@ -118,6 +118,27 @@ describe('atlog/ai: auditTools', () => {
     const { report, records } = await sessionInLog(svc, agent.agentId, session.sessionId);
     expect(report.valid, JSON.stringify(report.failure)).toBe(true);
     expect(records[3]).toMatchObject({ action_type: 'tool_response', action_detail: { tool_name: 'progress', response_hash: sha({ done: 3 }) } });
+  });
+
+  it('the bounded tier: with the service down, the tool does not run and the model sees ERR_SDK_UNREACHABLE', async () => {
+    const session = await openSession({ url: svc.url, agentId: agent.agentId, key: agent.key, tier: 'bounded', client: QUICK, retryMs: 50, maxRetryMs: 200 });
+    let ran = false;
+    const tools = auditTools(session, {
+      transfer: tool({ description: 'moves money', inputSchema: z.object({ amount: z.number() }), execute: async () => (ran = true) }),
+    });
+    await svc.stop();
+    try {
+      const result = await generateText({ model: scriptedAiModel([[{ id: 'b-1', name: 'transfer', input: { amount: 5 } }]], 'not done'), tools, prompt: 'pay', stopWhen: stepCountIs(3) });
+      expect(result.steps.flatMap((s) => s.content).find((p) => p.type === 'tool-error')).toMatchObject({ toolCallId: 'b-1', error: { code: 'ERR_SDK_UNREACHABLE' } });
+    } finally {
+      await svc.start();
+    }
+    expect(ran).toBe(false);
+    await session.close();
+    const { report, records } = await sessionInLog(svc, agent.agentId, session.sessionId);
+    expect(report.valid, JSON.stringify(report.failure)).toBe(true);
+    expect(records.map((r) => r['action_type'])).toEqual(['lifecycle', 'decision', 'tool_call', 'error', 'lifecycle']);
+    expect(records[3]).toMatchObject({ action_detail: { error_code: 'ERR_SDK_UNREACHABLE', error_category: 'enforcement' } });
   });
 
   it('refuses tools that are not an object', async () => {
