@@ -105,7 +105,7 @@ export class AatSpanExporter implements SpanExporter {
     if (this.stopped) return;
     this.stopped = true;
     await this.tail;
-    await this.take([], true).catch((e: unknown) => this.report(asAtlog(e)));
+    await this.take([], true).catch(() => undefined); // take() told onError already
     for (const key of [...this.sessions.keys()]) await this.closeConversation(key);
   }
 
