@@ -21,7 +21,8 @@ echo "pack-check: $(basename "$tarball")"
 # 2. What the tarball carries.
 tar -tzf "$tarball" | sort > "$work/files"
 for f in package/LICENSE package/README.md package/package.json package/dist/index.js package/dist/index.d.ts \
-  package/dist/verify/index.js package/dist/verify/index.d.ts package/dist/node/index.js package/dist/node/verify.js package/dist/cli/main.js package/docs/examples/sign-and-verify.ts; do
+  package/dist/verify/index.js package/dist/verify/index.d.ts package/dist/node/index.js package/dist/node/verify.js package/dist/cli/main.js package/docs/examples/sign-and-verify.ts \
+  package/dist/integrations/openai-agents/index.js package/dist/integrations/ai-sdk/index.js package/dist/integrations/otel/index.d.ts; do
   grep -qxF "$f" "$work/files" || fail "the tarball lacks $f"
 done
 grep -q 'Apache License' <(tar -xzOf "$tarball" package/LICENSE) || fail 'LICENSE is not the Apache-2.0 text'

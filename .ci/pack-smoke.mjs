@@ -1,5 +1,5 @@
-// Run by .ci/pack-check.sh in an empty project that installed the packed tarball: the two entries load by
-// name and work, and nothing else of the package can be imported.
+// Run by .ci/pack-check.sh in an empty project that installed the packed tarball: the entries load by name and
+// work without any framework installed, and nothing else of the package can be imported.
 import assert from 'node:assert/strict';
 import * as atlog from 'atlog';
 import * as verify from 'atlog/verify';
@@ -39,7 +39,16 @@ assert.deepEqual(readdirSync(queueDir), [`${session.sessionId}.atq`]);
 rmSync(queueDir, { recursive: true });
 assert.equal(typeof atlog.createClient({ url: 'http://127.0.0.1:1' }).register, 'function');
 
-// Only the two entries (and package.json) are importable.
+// The integrations' entries: none of their frameworks is installed here (they are optional peers), and the
+// root entry above loaded without them. atlog/ai and atlog/otel need their framework's types only, so they
+// load; atlog/openai-agents needs @openai/agents at run time and says so.
+const ai = await import('atlog/ai');
+assert.equal(typeof ai.auditTools, 'function');
+const otel = await import('atlog/otel');
+assert.equal(typeof otel.AatSpanExporter, 'function');
+await assert.rejects(import('atlog/openai-agents'), (e) => e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('@openai/agents'));
+
+// Nothing else of the package is importable.
 await assert.rejects(import('atlog/dist/service/index.js'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 assert.equal(verify.generateKey, undefined);
 console.log(`pack-smoke: ok (atlog ${Object.keys(atlog).length} exports, atlog/verify ${Object.keys(verify).length})`);

@@ -314,6 +314,8 @@ const TABLE = {
   ERR_SDK_CALL_STATE: { meaning: 'a tool call ended twice, or ended after it was denied or not run' },
   ERR_SDK_DELEGATION: { meaning: 'a delegation token that is malformed, names another delegate, or whose record is no delegation (details.reason)' },
   ERR_SDK_TRUST_ESCALATION: { meaning: 'a delegate asked for a trust level above the one it was given' },
+  // The OpenTelemetry exporter (src/integrations/otel, docs/integrations.md).
+  ERR_OTEL_UNMAPPED: { meaning: 'a GenAI span whose agent has no identity in the exporter\'s agents option (not recorded; details.span_id)' },
   ERR_QUEUE_INVALID: { meaning: 'a file in the queue directory that is not an atlog queue file' },
   ERR_QUEUE_LOCKED: { meaning: "a session's queue is held by a live process" },
   ERR_SESSION_STATE: { meaning: 'an atlog session state file that is missing, unreadable or closed' },

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as api from '../../src/node/index.js';
 import * as verifyApi from '../../src/verify/index.js';
+import { importGraph } from '../helpers/imports.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 
 /**
- * The package's two entries, `atlog` and `atlog/verify` (docs/library.md): what they export, that Node resolves
- * them by the package's own name through `exports` (to the dist/ the global setup built), that nothing else in
- * the package can be imported, and that the documented example runs as written. .ci/pack-check.sh repeats the
+ * The package's entries, `atlog` and `atlog/verify` (docs/library.md) and the integrations (docs/integrations.md):
+ * what they export, that Node resolves them by the package's own name through `exports` (to the dist/ the global
+ * setup built), that no framework hides behind the root entry, that nothing else in the package can be imported,
+ * and that the documented example runs as written. .ci/pack-check.sh repeats the
  * import and the example from a packed tarball installed into an empty directory.
  */
 
@@ -18,6 +20,10 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
   exports: Record<string, string | Record<string, unknown>>;
   files: string[];
   bin: Record<string, string>;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional: boolean }>;
 };
 
 function node(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -25,9 +31,16 @@ function node(args: string[]): { status: number | null; stdout: string; stderr: 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The framework adapters' entries (docs/integrations.md): subpath, built file, and the peer package each needs. */
+const INTEGRATIONS = [
+  { entry: './openai-agents', file: 'integrations/openai-agents/index', peer: '@openai/agents' },
+  { entry: './ai', file: 'integrations/ai-sdk/index', peer: 'ai' },
+  { entry: './otel', file: 'integrations/otel/index', peer: '@opentelemetry/sdk-trace-base' },
+] as const;
+
 describe('package.json', () => {
-  it('exports ".", "./verify" and "./package.json", types first, pointing at files the build writes', () => {
-    expect(Object.keys(pkg.exports)).toEqual(['.', './verify', './package.json']);
+  it('exports ".", "./verify", the integrations and "./package.json", types first, pointing at files the build writes', () => {
+    expect(Object.keys(pkg.exports)).toEqual(['.', './verify', ...INTEGRATIONS.map((i) => i.entry), './package.json']);
     // Under Node the same API plus the Node-only SDK (openSession, the file queue), with node:crypto signatures
     // (src/node/); everywhere else the pure entries.
     expect(pkg.exports['.']).toEqual({
@@ -36,6 +49,7 @@ describe('package.json', () => {
       default: './dist/index.js',
     });
     expect(pkg.exports['./verify']).toEqual({ types: './dist/verify/index.d.ts', node: './dist/node/verify.js', default: './dist/verify/index.js' });
+    for (const i of INTEGRATIONS) expect(pkg.exports[i.entry]).toEqual({ types: `./dist/${i.file}.d.ts`, default: `./dist/${i.file}.js` });
     const check = (e: Record<string, unknown>): void => {
       const leaves = Object.entries(e).filter(([, v]) => typeof v === 'string');
       expect(leaves[0]?.[0]).toBe('types'); // TypeScript reads conditions in order
@@ -44,10 +58,28 @@ describe('package.json', () => {
         else check(v as Record<string, unknown>);
       }
     };
-    check(pkg.exports['.'] as Record<string, unknown>);
-    check(pkg.exports['./verify'] as Record<string, unknown>);
+    for (const e of Object.values(pkg.exports).filter((v) => typeof v === 'object')) check(e as Record<string, unknown>);
     expect(pkg.bin).toEqual({ atlog: 'dist/cli/main.js' });
     expect(pkg.files).toContain('!dist/.tsbuildinfo');
+  });
+
+  it('the frameworks are optional peer dependencies (and dev dependencies for the tests), never dependencies', () => {
+    for (const i of INTEGRATIONS) {
+      expect(pkg.peerDependencies[i.peer], i.peer).toBeDefined();
+      expect(pkg.peerDependenciesMeta[i.peer], i.peer).toEqual({ optional: true });
+      expect(pkg.devDependencies[i.peer], i.peer).toBeDefined();
+      expect(pkg.dependencies[i.peer], i.peer).toBeUndefined();
+    }
+  });
+
+  it('the root entry and atlog/verify load no framework; atlog/ai and atlog/otel only their types', () => {
+    const frameworks = (packages: Set<string>): string[] => [...packages].filter((p) => /^(ai|ai\/.*|@openai\/.*|@opentelemetry\/.*|zod)$/.test(p));
+    for (const entry of ['index.ts', 'verify/index.ts', 'node/index.ts', 'node/verify.ts']) {
+      const { packages, files } = importGraph(join(REPO_ROOT, 'src', entry));
+      expect(frameworks(packages), entry).toEqual([]);
+      expect([...files].filter((f) => f.includes('/integrations/')), entry).toEqual([]);
+    }
+    for (const i of INTEGRATIONS) expect(frameworks(importGraph(join(REPO_ROOT, 'src', `${i.file}.ts`)).packages), i.entry).toEqual(i.entry === './openai-agents' ? ['@openai/agents'] : []);
   });
 });
 
