@@ -8,6 +8,8 @@
  * (docs/api.md, docs/auditor.md), so a code is renamed or removed only with the docs that name it.
  * The AAT chain and delegation families are spelt out one kind per line; `chainBreakCode` and
  * `delegationBreakCode` (src/verify/codes.ts) derive a kind's code, and fail to compile when a kind is missing.
+ *
+ * Length: one line per code, on purpose; the table is the single place a code exists.
  */
 
 /** HTTP status and problem title of a code. */

@@ -27,6 +27,9 @@ import { withCall, type Answer, type Call } from './transport.js';
  * A client for SCRAPI transparency services (draft-ietf-scitt-scrapi-11) and atlog's read-only extensions.
  * Pure over `fetch`: no node: imports, so it runs in a browser too. What it fetches is checked for shape
  * (a receipt is a COSE_Sign1, a key set imports), never for trust: that is the offline verifier's job.
+ *
+ * Length (~300 lines): one method per SCRAPI read and the registration poll; the retry and polling policy
+ * is shared by all of them and lives here.
  */
 
 /** The latest checkpoint (atlog `GET /checkpoint`), decoded but not verified. */

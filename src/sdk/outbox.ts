@@ -12,6 +12,9 @@ import { toHex } from '../util/bytes.js';
  * backoff and jitter, and stops for good when the service refuses a record (the chain cannot go on past it).
  * Callers wait for a record to be `registered`, or `settled`: registered, or durably queued while the service
  * cannot be reached (the tiers of docs/agents.md are built on these two waits).
+ *
+ * Length (~350 lines): the two loops share one ordered state machine (pending, queued, sent, refused); split
+ * apart, each half would have to re-derive the other's state.
  */
 
 /** The durable queue of one session (src/sdk/queue holds the file queue; anything with this shape will do). */

@@ -21,6 +21,9 @@ import { wrapFunction, type WrapOptions, type Wrapped } from './wrap.js';
  * An agent session (docs/agents.md): the genesis record, then one chained record per action, each signed as a
  * Signed Statement and registered in order, closed by `session_end`. `createSession` is the pure core: the
  * queue, if any, is injected; `openSession` (src/sdk/open.ts) adds files (key, policy, queue directory).
+ *
+ * Length (~400 lines): the session is the SDK's one stateful object (chain, tiers, delegation, close); its parts
+ * that stand alone already live beside it (chain.ts, call.ts, outbox.ts, delegation.ts, options.ts).
  */
 
 /** A record the caller adds with `session.record`. */
