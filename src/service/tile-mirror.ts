@@ -6,6 +6,7 @@ import { entryBundlePath, newTiles, parseCheckpoint, parseNote, tilePath, TILE_W
 import { equalBytes } from '../util/bytes.js';
 import type { ServiceLogger } from './options.js';
 import type { TileSource } from './tlog.js';
+import { syncDir } from '../storage/sync-dir.js';
 
 /**
  * `atlog serve --tiles-dir DIR`: the published checkpoint and its tiles and entry bundles as files, laid out as
@@ -150,12 +151,3 @@ export class TileMirror {
   }
 }
 
-/** fsync a directory, so the names renamed into it survive a crash. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}

@@ -4,6 +4,7 @@ import { AtlogError } from '../../errors.js';
 import type { RecordQueue, SessionQueue } from '../outbox.js';
 import { decodeFrames, encodeFrames, frameSize, MAGIC } from './frames.js';
 import { acquireLock, type Lock } from './lock.js';
+import { syncDir } from '../../storage/sync-dir.js';
 
 /**
  * The offline queue on disk (Node only): one directory, three files per session. `<session>.atq` holds the
@@ -21,15 +22,6 @@ export function queueFiles(dir: string, sessionId: string): { log: string; ack: 
   return { log: join(dir, `${sessionId}.atq`), ack: join(dir, `${sessionId}.ack`), lock: join(dir, `${sessionId}.lock`) };
 }
 
-/** Makes a new file's directory entry durable (a file fsynced in a directory that is not can vanish in a crash). */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 async function readAck(file: string): Promise<number> {
   try {
