@@ -40,14 +40,8 @@ export interface DelegationSeen {
 /** Record ids kept per session to tell a fork (parent seen recently) from a gap. */
 const RECENT = 8;
 
-export interface SessionState {
-  agent: string;
-  session: string;
-  records: number;
-  firstIndex: number;
-  lastIndex: number;
-  firstTimestamp: string | null;
-  lastTimestamp: string | null;
+/** One session being followed: the published summary's plain fields plus what the streaming checks carry. */
+export interface SessionState extends Pick<AuditSession, 'agent' | 'session' | 'records' | 'firstIndex' | 'lastIndex' | 'firstTimestamp' | 'lastTimestamp' | 'findings'> {
   anchoredFirst: string | null;
   anchoredLast: string | null;
   maxTrust: number;
@@ -62,7 +56,6 @@ export interface SessionState {
   partial: boolean;
   /** A record of it is not in the file (Hash Envelope) or unreadable. */
   unavailable: boolean;
-  findings: AuditFinding[];
   delegatedBy: (DelegatedBy & { task_description_hash?: unknown }) | null;
   genesisIndex: number | null;
   genesisTimestamp: string | null;
