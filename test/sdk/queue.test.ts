@@ -37,9 +37,11 @@ describe('queue file format', () => {
   });
 });
 
+// Every directory this file makes goes at the end, after the last describe block has used its own.
+afterAll(removeTempDirs);
+
 describe('file queue', () => {
   const dir = tempDir('atlog-queue-');
-  afterAll(() => removeTempDirs());
 
   it('appends durably, remembers what is registered, cuts a torn end, and removes itself when done', async () => {
     const id = sid();

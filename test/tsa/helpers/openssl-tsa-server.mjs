@@ -3,11 +3,11 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const [config, portArg] = process.argv.slice(2);
-const work = mkdtempSync(join(tmpdir(), 'tsa-srv-'));
+// Scratch space beside the config, in the test's fixture directory: the test removes it even when it SIGKILLs us.
+const work = mkdtempSync(join(dirname(config), 'tsa-srv-'));
 let queue = Promise.resolve(); // openssl updates the serial file: one reply at a time
 let n = 0;
 
