@@ -60,7 +60,9 @@ export async function startTestServer(
   const dir = tempDir('atlog-http-');
   const policy = join(dir, 'policy.yaml');
   writeFileSync(policy, policyYaml(agents, aat));
-  const config: ServeConfig = { ...resolveConfig({}), dataDir: join(dir, 'data'), port: 0, tsa: 'none', policy, ...overrides };
+  // Tests expect 201 with the receipt: a long wait keeps a loaded machine's slow batch from turning it into 303
+  // (the tests of 303 set waitLimitMs: 0 themselves).
+  const config: ServeConfig = { ...resolveConfig({}), dataDir: join(dir, 'data'), port: 0, tsa: 'none', policy, waitLimitMs: 30_000, ...overrides };
   const server = await startServer(config, openService, silent);
   return {
     server,

@@ -94,6 +94,11 @@ function startChild(script: string, dir: string): { child: ChildProcess; ready: 
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves once the child has acknowledged a batch (or died: `exited` then reports why). */
+async function firstAck(run: { acks: Ack[]; child: ChildProcess }): Promise<void> {
+  while (run.acks.length === 0 && run.child.exitCode === null && run.child.signalCode === null) await sleep(2);
+}
+
 describe('crash safety under SIGKILL', () => {
   let script = '';
   const dir = tempDir('atlog-crash-');
@@ -124,6 +129,9 @@ describe('crash safety under SIGKILL', () => {
         readyMs += performance.now() - t0;
         if (round === 0) expect(await rejectCode(LevelDbStorage.open(dir))).toBe('ERR_LOG_LOCKED');
       }
+      // A late kill waits for the child's first acknowledged batch (however slow a loaded machine makes it), so
+      // most kills land while batches are being appended; the random pause then picks the moment.
+      if (!earlyKill) await firstAck(run);
       await sleep(Math.floor(rand() * (earlyKill ? 250 : 60)));
       const acksBefore = run.acks.length;
       run.child.kill('SIGKILL');
