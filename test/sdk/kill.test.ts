@@ -29,7 +29,7 @@ import { deadUrl, sessionInLog, startService, type TestService } from './helpers
 
 const CHILD = join(REPO_ROOT, 'test', 'sdk', 'fixtures', 'killed-agent.mjs');
 /** Tool calls the child makes: its lines are "opening", "settled 1", one per call, and "closed N". */
-const CALLS = 12;
+const CALLS = 6; // every kind of kill point (opening, mid-call, between calls, closing) in both tiers, on and off line
 const LINES = CALLS + 3;
 
 interface Round {
