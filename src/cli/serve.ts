@@ -60,16 +60,20 @@ async function serve(flags: Partial<Record<keyof ServeConfig, unknown>>, configP
     return;
   }
   const logger = pino({ level: config.logLevel, base: { service: 'atlog' } });
-  let server;
+  const starting = startServer(config, open, logger);
+  // The handlers go in before the start completes: the `listening` line is logged inside it, and a supervisor
+  // may send SIGTERM as soon as it reads that line (or while recovery runs). A signal during the start waits for
+  // it, then closes the service cleanly; a start that failed has nothing to close.
+  stopOnSignals(logger, async () => {
+    const running = await starting.catch(() => undefined);
+    await running?.close();
+  });
   try {
-    server = await startServer(config, open, logger);
+    await starting;
   } catch (err) {
     const bind = bindFailure(err, config);
     if (bind !== undefined) process.stderr.write(`atlog serve: ${bind}\n`);
     else logger.fatal({ code: isAtlogError(err) ? err.code : undefined, err }, 'cannot start');
     process.exitCode = 1;
-    return;
   }
-  const running = server;
-  stopOnSignals(logger, () => running.close());
 }

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../src/config/index.js';
 import { decodeSign1 } from '../../src/cose/sign1.js';
@@ -9,7 +11,7 @@ import { fromHex, toBase64, toBase64Url, toHex } from '../../src/util/bytes.js';
 import { tempDir } from '../helpers/temp.js';
 import { atlog } from '../helpers/cli.js';
 import { aatStatement, makeAgent, policyYaml, postEntry } from '../http/helpers.js';
-import { spawnServer, type ServerProcess } from '../http/spawn.js';
+import { CLI, spawnServer, type ServerProcess } from '../http/spawn.js';
 
 describe('atlog serve / register / keys / issuers', () => {
   const dir = tempDir('atlog-cli-');
@@ -111,6 +113,30 @@ describe('atlog serve / register / keys / issuers', () => {
     for (const loc of ok) expect((await fetch(`${url}${loc}`)).status).toBe(200);
     server.child.kill('SIGTERM');
     await server.exited;
+  });
+
+  it('SIGTERM while the service is still starting: it finishes the start, then stops cleanly (exit 0)', async () => {
+    const data = join(dir, 'starting');
+    const child = spawn(process.execPath, [CLI, 'serve', '--data', data, '--port', '0', '--host', '127.0.0.1', '--tsa', 'embedded'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      // The embedded TSA's line comes from inside the start, before the keys are made and the port is bound.
+      if (line.includes('"embedded TSA ready"')) child.kill('SIGTERM');
+    });
+    expect(await exited).toEqual({ code: 0, signal: null });
+    const order = ['"embedded TSA ready"', '"shutting down"', '"stopped"'].map((m) => lines.findIndex((l) => l.includes(m)));
+    expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!)), lines.join('\n')).toBe(true);
+    // It started whole: the restarted service keeps the keys it made and answers.
+    const again = await spawnServer(['--data', data, '--tsa', 'none']);
+    try {
+      expect((await fetch(`${again.url}/.well-known/scitt-keys`)).status).toBe(200);
+      expect(again.lines.some((l) => l.includes('"service key generated"'))).toBe(false);
+    } finally {
+      again.child.kill('SIGTERM');
+      await again.exited;
+    }
   });
 
   it('serve --help offers every flag of the settings table', async () => {
