@@ -1,4 +1,4 @@
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { AtlogError } from '../errors.js';
 import { jsonProblems, type JsonProblem } from './jcs.js';
@@ -32,12 +32,21 @@ export function resolveValidateOptions(opts: ValidateOptions = {}): Required<Val
   return r;
 }
 
-// Compiled once at module load. allErrors: report every bad field, not only the first.
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
-addFormatsModule.default(ajv, ['uri']);
-// RFC 3339 with a mandatory offset and upper-case T/Z (ajv-formats' date-time also takes a space and 't').
-ajv.addFormat('date-time', { type: 'string', validate: isTimestamp });
-const schemaCheck = ajv.compile(RECORD_SCHEMA);
+let compiled: ValidateFunction | undefined;
+
+/**
+ * The record schema's validator, compiled on first use and then kept: compiling costs about 0.1 s, which every
+ * process importing the AAT module (each CLI command, an agent with the SDK) would otherwise pay at start-up.
+ * allErrors: report every bad field, not only the first.
+ */
+function schemaCheck(): ValidateFunction {
+  if (compiled) return compiled;
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true });
+  addFormatsModule.default(ajv, ['uri']);
+  // RFC 3339 with a mandatory offset and upper-case T/Z (ajv-formats' date-time also takes a space and 't').
+  ajv.addFormat('date-time', { type: 'string', validate: isTimestamp });
+  return (compiled = ajv.compile(RECORD_SCHEMA));
+}
 
 function fieldPath(e: ErrorObject): string {
   const missing = (e.params as { missingProperty?: unknown }).missingProperty;
@@ -68,7 +77,8 @@ export function recordErrors(x: unknown, opts?: ValidateOptions): FieldError[] {
   const o = resolveValidateOptions(opts);
   const notJson = jsonProblems(x);
   if (notJson.length > 0) return notJson;
-  const errors = schemaCheck(x) ? [] : toFieldErrors(schemaCheck.errors ?? []);
+  const check = schemaCheck();
+  const errors = check(x) ? [] : toFieldErrors(check.errors ?? []);
   if (typeof x === 'object' && x !== null && !Array.isArray(x)) errors.push(...revisionErrors(x as Record<string, unknown>, o.draft));
   return errors;
 }
