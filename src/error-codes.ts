@@ -191,6 +191,7 @@ const TABLE = {
   ERR_EVIDENCE_NOT_IN_CHECKPOINT: { meaning: "an entry whose receipts are not against the checkpoint item before it" },
   ERR_EVIDENCE_CHECKPOINT_MISMATCH: { meaning: "a checkpoint item whose tree heads do not sign its size and root" },
   ERR_AUDIT_UNPINNED_KEYS: { meaning: "no service keys given: the evidence checks out only under the keys it carries itself" },
+  ERR_AUDIT_NOT_ANCHORED: { meaning: 'a tree head carries no RFC 3161 token (or no TSA root was pinned) while the audit requires every one anchored' },
   ERR_AUDIT_UNDETERMINED: { meaning: 'something that decides validity lies outside the evidence (a record or delegation not in the file)' },
   ERR_DELEGATION_TASK_MISMATCH: { meaning: "delegated_by.task_description_hash differs from the delegation's" },
 

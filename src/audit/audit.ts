@@ -33,6 +33,11 @@ export interface AuditOptions {
   requireRecordSignatures?: boolean;
   /** Report open and inconclusive sessions without failing the audit. */
   allowIncomplete?: boolean;
+  /**
+   * Fail every tree head that carries no RFC 3161 token verifying to `tsaRoots` (by default one without a token is
+   * skipped: a service may anchor only every N seconds). Without `tsaRoots` the audit cannot evaluate.
+   */
+  requireAnchored?: boolean;
   /** The verification time, for heartbeats (default now). */
   at?: Date;
   /** AAT draft revision whose rules records must meet (0..6, default 0: any). */
@@ -104,7 +109,7 @@ export async function auditEvidence(chunks: AsyncIterable<Uint8Array> | Iterable
         run.header = readHeader(value);
         const keys = run.keys(run.header);
         const tsaRoots = o.tsaRoots?.length ? o.tsaRoots : undefined;
-        run.checkpoints = new CheckpointAuditor(run.tally, { keys, tsaRoots });
+        run.checkpoints = new CheckpointAuditor(run.tally, { keys, tsaRoots, ...(o.requireAnchored ? { requireAnchored: true } : {}) });
         await run.checkpoints.verifyFinal(run.header.checkpoint);
         const s = run.header.selection;
         entries = new EntryAuditor(run.tally, {

@@ -30,6 +30,8 @@ export interface CurrentCheckpoint {
 export interface CheckpointOptions {
   keys: readonly PublicKey[];
   tsaRoots: ReadonlyArray<Uint8Array | string> | undefined;
+  /** Every tree head must carry a token that verifies: one without fails instead of being skipped. */
+  requireAnchored?: boolean;
 }
 
 export class CheckpointAuditor {
@@ -138,7 +140,12 @@ export class CheckpointAuditor {
     const check = 'checkpoints.timestamps';
     const roots = this.o.tsaRoots;
     if (!roots || roots.length === 0) {
-      this.tally.skip(check, 'no TSA root pinned (--tsa-root): tokens are not checked and no time is anchored');
+      if (this.o.requireAnchored) this.tally.fail(check, where, 'ERR_AUDIT_NOT_ANCHORED', 'anchoring is required but no TSA root is pinned (--tsa-root): no token can be checked', true);
+      else this.tally.skip(check, 'no TSA root pinned (--tsa-root): tokens are not checked and no time is anchored');
+      return [];
+    }
+    if (h.timestamps.length === 0 && this.o.requireAnchored) {
+      this.tally.fail(check, where, 'ERR_AUDIT_NOT_ANCHORED', 'this tree head carries no RFC 3161 token, and every one must (--require-anchored)');
       return [];
     }
     if (h.timestamps.length === 0) {

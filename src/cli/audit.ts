@@ -20,6 +20,7 @@ export interface AuditFlags {
   recordKey?: string[];
   requireRecordSignatures?: boolean;
   allowIncomplete?: boolean;
+  requireAnchored?: boolean;
   at?: string;
   draft?: string;
 }
@@ -49,6 +50,7 @@ export function auditOptions(file: string, f: AuditFlags): AuditOptions {
   const tsaRoot = f.tsaRoot ?? [];
   const issuerKey = f.issuerKey ?? [];
   const rec = recordOptions({ ...f, recordKey: f.recordKey ?? [] });
+  if (f.requireAnchored && tsaRoot.length === 0) throw new CannotEvaluate('--require-anchored needs --tsa-root: the TSA root the tokens must verify to');
   return {
     bytes,
     ...(keys.length ? { serviceKeys: keysFrom(keys, 'service key') } : {}),
@@ -57,6 +59,7 @@ export function auditOptions(file: string, f: AuditFlags): AuditOptions {
     ...(rec.recordKeys ? { recordKeys: rec.recordKeys } : {}),
     ...(rec.requireRecordSignatures ? { requireRecordSignatures: true } : {}),
     ...(rec.allowIncomplete ? { allowIncomplete: true } : {}),
+    ...(f.requireAnchored ? { requireAnchored: true } : {}),
     ...(rec.at ? { at: rec.at } : {}),
     ...(rec.draft !== undefined ? { draft: rec.draft } : {}),
   };
@@ -69,6 +72,7 @@ export function auditFlags(cmd: Command): Command {
       .option('--keys <file>', 'pinned service keys: COSE_KeySet, COSE_Key or PEM (repeatable; alias --service-key)', collect)
       .option('--service-key <file>', 'alias of --keys', collect)
       .option('--tsa-root <file>', 'pinned TSA root certificate, DER or PEM (repeatable): check every timestamp and anchor times', collect)
+      .option('--require-anchored', 'fail every tree head without an RFC 3161 token (by default skipped: a service may anchor every N seconds); needs --tsa-root')
       .option('--issuer-key <file>', 'agent (issuer) keys: check every statement signature (repeatable)', collect),
   );
 }

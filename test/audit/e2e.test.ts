@@ -322,4 +322,27 @@ describe('atlog export and atlog audit, end to end', { timeout: 120_000 }, () =>
     expect(code).toBe(1);
     expect(Object.keys(failed(result))).toEqual(['checkpoints.timestamps']);
   });
+
+  it('a stripped timestamp token: skipped by default (a service may anchor every N seconds), a failure with --require-anchored', async () => {
+    expect((await audit(good, ['--require-anchored'])).code).toBe(0); // the embedded TSA anchors every tree head
+    const items = itemsOf(good);
+    const at = items.findIndex((it) => it.get('type') === 'checkpoint');
+    const heads = items[at]!.get('signedTreeHeads') as Uint8Array[];
+    for (let i = 0; i < heads.length; i++) {
+      const head = decodeSign1(heads[i]!);
+      const unprotected = new Map(head.unprotected);
+      expect(unprotected.delete(HEADER_3161_CTT)).toBe(true);
+      heads[i] = encodeSign1({ ...head, unprotected });
+    }
+    const file = writeItems('stripped.evidence', items);
+    const lax = await audit(file);
+    expect(lax.code).toBe(0);
+    expect(lax.result.checks.find((c) => c.name === 'checkpoints.timestamps')?.detail).toMatch(/carry no RFC 3161 token/);
+    const strict = await audit(file, ['--require-anchored']);
+    expect(strict.code).toBe(1);
+    expect(failed(strict.result)).toEqual({ 'checkpoints.timestamps': 'ERR_AUDIT_NOT_ANCHORED' });
+    const noRoot = await atlog(['audit', file, '--keys', files['keys']!, '--require-anchored']);
+    expect(noRoot.code).toBe(2);
+    expect(noRoot.stderr).toMatch(/--require-anchored needs --tsa-root/);
+  });
 });
