@@ -1,10 +1,10 @@
 import { generateText, stepCountIs, tool } from 'ai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { auditTools } from '../../src/integrations/ai-sdk/index.js';
 import { openSession } from '../../src/sdk/node.js';
 import { makeAgent } from '../http/helpers.js';
-import { QUICK, sessionInLog, startService, type TestService } from '../sdk/helpers.js';
+import { QUICK, sessionInLog, useService } from '../sdk/helpers.js';
 import { scriptedAiModel, sha } from './helpers.js';
 
 /**
@@ -15,14 +15,7 @@ import { scriptedAiModel, sha } from './helpers.js';
 
 describe('atlog/ai: auditTools', () => {
   const agent = makeAgent('ESP256');
-  let svc: TestService;
-
-  beforeAll(async () => {
-    svc = await startService([agent]);
-  });
-  afterAll(async () => {
-    await svc.destroy();
-  });
+  const svc = useService([agent]);
 
   it('records each tool call in three phases; a denied call never runs and the model sees a tool error', async () => {
     const session = await openSession({

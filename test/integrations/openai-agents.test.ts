@@ -1,10 +1,10 @@
 import { Agent, Runner } from '@openai/agents';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { auditedTool } from '../../src/integrations/openai-agents/index.js';
 import { openSession } from '../../src/sdk/node.js';
 import { makeAgent } from '../http/helpers.js';
-import { sessionInLog, startService, type TestService } from '../sdk/helpers.js';
+import { sessionInLog, useService } from '../sdk/helpers.js';
 import { ScriptedAgentModel, sha } from './helpers.js';
 
 /**
@@ -14,14 +14,7 @@ import { ScriptedAgentModel, sha } from './helpers.js';
 
 describe('atlog/openai-agents: auditedTool', () => {
   const agent = makeAgent('Ed25519');
-  let svc: TestService;
-
-  beforeAll(async () => {
-    svc = await startService([agent]);
-  });
-  afterAll(async () => {
-    await svc.destroy();
-  });
+  const svc = useService([agent]);
 
   it('records each tool call in three phases; a denied call never runs and the model is told so', async () => {
     const session = await openSession({

@@ -5,7 +5,7 @@ import type { AatRecord } from '../../src/aat/index.js';
 import type { AtlogError } from '../../src/errors.js';
 import { AatSpanExporter } from '../../src/integrations/otel/index.js';
 import { makeAgent } from '../http/helpers.js';
-import { sessionInLog, startService, type TestService } from '../sdk/helpers.js';
+import { sessionInLog, startService, type TestService, useService } from '../sdk/helpers.js';
 import { sha } from './helpers.js';
 
 /**
@@ -132,14 +132,7 @@ describe('atlog/otel: AatSpanExporter', () => {
 describe('atlog/otel: sessions that end or fail', () => {
   const agent = makeAgent('ESP256');
   const untrusted = makeAgent('ESP256');
-  let svc: TestService;
-
-  beforeAll(async () => {
-    svc = await startService([agent]);
-  });
-  afterAll(async () => {
-    await svc.destroy();
-  });
+  const svc = useService([agent]);
 
   /** Finished spans of one tool call by agent `id` in `conversation`, as a span processor hands them over. */
   function spansOf(id: string, conversation: string): ReadableSpan[] {

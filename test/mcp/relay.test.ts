@@ -2,12 +2,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ListRootsRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { McpRelay } from '../../src/mcp/index.js';
 import { openSession } from '../../src/sdk/node.js';
 import { makeAgent } from '../http/helpers.js';
-import { sessionInLog, startService, type TestService } from '../sdk/helpers.js';
+import { sessionInLog, useService } from '../sdk/helpers.js';
 
 /**
  * McpRelay in process, between the MCP SDK's real Client and McpServer over its in-memory transports, against a
@@ -17,14 +17,7 @@ import { sessionInLog, startService, type TestService } from '../sdk/helpers.js'
 
 describe('McpRelay', () => {
   const agent = makeAgent('Ed25519');
-  let svc: TestService;
-
-  beforeAll(async () => {
-    svc = await startService([agent]);
-  });
-  afterAll(async () => {
-    await svc.destroy();
-  });
+  const svc = useService([agent]);
 
   it('relays both directions unchanged and records only tools/call', async () => {
     const [clientEnd, proxyClientEnd] = InMemoryTransport.createLinkedPair();

@@ -1,25 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
 import { type DelegationToken } from '../../src/sdk/index.js';
 import { openSession } from '../../src/sdk/node.js';
 import { verifyDelegation } from '../../src/verify/index.js';
 import { rejection } from '../helpers/errors.js';
 import { makeAgent } from '../http/helpers.js';
-import { sessionInLog, startService, type TestService } from './helpers.js';
+import { sessionInLog, useService } from './helpers.js';
 
 /** Delegation (spec/aat.md section 4): the token, the delegate's genesis link, trust checked locally. */
 
 describe('delegation', () => {
   const lead = makeAgent('ESP256');
   const helper = makeAgent('Ed25519');
-  let svc: TestService;
-
-  beforeAll(async () => {
-    svc = await startService([lead, helper]);
-  });
-  afterAll(async () => {
-    await svc.destroy();
-  });
+  const svc = useService([lead, helper]);
 
   it('the delegate links back, and both bundles verify as one delegation chain', async () => {
     const a = await openSession({ url: svc.url, agentId: lead.agentId, key: lead.key, trustLevel: 'L3' });

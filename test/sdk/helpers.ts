@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { resolveConfig, type ServeConfig } from '../../src/config/index.js';
 import { createClient } from '../../src/client/index.js';
 import { decodeSign1 } from '../../src/cose/sign1.js';
@@ -32,8 +33,15 @@ export interface TestService {
 
 const silent: ServiceLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
+/** What `startService` takes beside the agents. */
+export interface ServiceExtra {
+  rules?: string[];
+  port?: number;
+  config?: Partial<ServeConfig>;
+}
+
 /** Starts a service trusting `agents` (rules from `rules`, YAML lines under `rules:`), rate limit off. */
-export async function startService(agents: readonly Agent[], extra: { rules?: string[]; port?: number; config?: Partial<ServeConfig> } = {}): Promise<TestService> {
+export async function startService(agents: readonly Agent[], extra: ServiceExtra = {}): Promise<TestService> {
   const dir = tempDir('atlog-sdk-');
   const policy = join(dir, 'policy.yaml');
   const rules = extra.rules?.length ? `rules:\n${extra.rules.map((r) => `  - ${r}`).join('\n')}` : '';
@@ -60,6 +68,41 @@ export async function startService(agents: readonly Agent[], extra: { rules?: st
       server = undefined;
       removeTempDir(dir);
     },
+  };
+}
+
+/**
+ * The service of a describe block (or a file): started in its beforeAll, destroyed in its afterAll. The object
+ * returned stands for it inside the tests (each member reads the running service), so the set-up is one line.
+ */
+export function useService(agents: readonly Agent[], extra: ServiceExtra = {}): TestService {
+  let svc: TestService | undefined;
+  beforeAll(async () => {
+    svc = await startService(agents, extra);
+  });
+  afterAll(async () => {
+    await svc?.destroy();
+  });
+  const running = (): TestService => {
+    if (!svc) throw new Error('the service starts in beforeAll: use it inside a test or a hook');
+    return svc;
+  };
+  return {
+    get url() {
+      return running().url;
+    },
+    get port() {
+      return running().port;
+    },
+    get dir() {
+      return running().dir;
+    },
+    get keys() {
+      return running().keys;
+    },
+    stop: () => running().stop(),
+    start: () => running().start(),
+    destroy: () => running().destroy(),
   };
 }
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
 import { openSession, syncQueue } from '../../src/sdk/node.js';
 import { decodeFrames, encodeFrames, MAGIC } from '../../src/sdk/queue/frames.js';
@@ -8,7 +8,7 @@ import { FileSessionQueue, queueFiles } from '../../src/sdk/queue/file-queue.js'
 import { rejection } from '../helpers/errors.js';
 import { removeTempDirs, tempDir } from '../helpers/temp.js';
 import { makeAgent } from '../http/helpers.js';
-import { deadUrl, QUICK, sessionInLog, startService, type TestService } from './helpers.js';
+import { deadUrl, QUICK, sessionInLog, useService } from './helpers.js';
 
 /** The offline queue: its file format, crash tails, locks, and sessions that keep working while the service is away. */
 
@@ -79,13 +79,7 @@ describe('file queue', () => {
 
 describe('sessions with a queue while the service is away', () => {
   const agent = makeAgent('ESP256');
-  let svc: TestService;
-  beforeAll(async () => {
-    svc = await startService([agent]);
-  });
-  afterAll(async () => {
-    await svc.destroy();
-  });
+  const svc = useService([agent]);
 
   it('detectable and bounded keep working offline; syncQueue sends everything in order later', async () => {
     const dir = tempDir('atlog-queue-offline-');
