@@ -38,6 +38,8 @@ export interface AuditOptions {
    * skipped: a service may anchor only every N seconds). Without `tsaRoots` the audit cannot evaluate.
    */
   requireAnchored?: boolean;
+  /** Told the running count after each entry (a progress display); must not throw. */
+  onEntry?: (entries: number) => void;
   /** The verification time, for heartbeats (default now). */
   at?: Date;
   /** AAT draft revision whose rules records must meet (0..6, default 0: any). */
@@ -139,6 +141,7 @@ export async function auditEvidence(chunks: AsyncIterable<Uint8Array> | Iterable
         else c.other++;
         c.firstIndex ??= item.index;
         c.lastIndex = item.index;
+        o.onEntry?.(c.total);
       } else ended = item;
     }
     if (!run.header) run.formatFail('ERR_EVIDENCE_MALFORMED', 'the file is empty');

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { auditEvidence, formatSummary, type AuditOptions } from '../audit/index.js';
 import { CannotEvaluate } from './aat-input.js';
 import { keysFrom, read, recordFlags, recordOptions } from './verify.js';
+import { progress } from './progress.js';
 
 /**
  * `atlog audit FILE`: the streaming audit of an evidence file (docs/auditor.md "Audit an export"). The file is
@@ -85,10 +86,14 @@ export function register(program: Command): void {
       .argument('<file>', 'evidence file written by atlog export'),
   )
     .option('--json', 'print the whole result as JSON (src/audit/types.ts)')
+    .option('--progress', 'report entries audited on stderr once a second (on by default when stderr is a terminal)')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-    .action(async (file: string, f: AuditFlags & { json?: boolean }) => {
+    .action(async (file: string, f: AuditFlags & { json?: boolean; progress?: boolean }) => {
       try {
-        const result = await auditEvidence(fileChunks(file), auditOptions(file, f));
+        const options = auditOptions(file, f);
+        const shown = progress('audit', f.progress);
+        const result = await auditEvidence(fileChunks(file), { ...options, onEntry: (n) => shown.update(n) });
+        shown.done();
         process.stdout.write(f.json ? `${JSON.stringify(result)}\n` : formatSummary(result, file));
         process.exitCode = result.exitCode;
       } catch (e) {

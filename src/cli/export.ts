@@ -5,6 +5,7 @@ import { isTimestamp } from '../aat/index.js';
 import { exportEvidence, type ExportSelection } from '../audit/index.js';
 import { AtlogError } from '../errors.js';
 import { clientFlags, connect, runCommand, type ClientFlags } from './client-command.js';
+import { progress } from './progress.js';
 
 /**
  * `atlog export --url URL (--agent ID [--session ID] | --since TIME | --from-index N [--to-index M] | --all)
@@ -22,6 +23,7 @@ interface Flags extends ClientFlags {
   toIndex?: string;
   all?: boolean;
   pageSize: string;
+  progress?: boolean;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -66,7 +68,8 @@ export function register(program: Command): void {
       .option('--from-index <n>', 'every entry from this log index')
       .option('--to-index <m>', 'with --from-index: up to this index, exclusive (default: the final checkpoint)')
       .option('--all', 'the whole log')
-      .option('--page-size <n>', 'entries per request (1..1000)', '1000'),
+      .option('--page-size <n>', 'entries per request (1..1000)', '1000')
+      .option('--progress', 'report entries exported on stderr once a second (on by default when stderr is a terminal)'),
   ).action(
     runCommand('export', async (f: Flags) => {
       const select = selectionOf(f);
@@ -76,14 +79,20 @@ export function register(program: Command): void {
       const out = createWriteStream(partial);
       let entries = 0;
       let bytes = 0;
+      const shown = progress('export', f.progress);
+      const onEntry = (n: number): void => {
+        entries = n;
+        shown.update(n);
+      };
       try {
-        for await (const chunk of exportEvidence({ client: connect(f), select, pageSize, onEntry: (n) => (entries = n) })) {
+        for await (const chunk of exportEvidence({ client: connect(f), select, pageSize, onEntry })) {
           bytes += chunk.length;
           if (!out.write(chunk)) await once(out, 'drain');
         }
         out.end();
         await once(out, 'finish');
         renameSync(partial, f.out);
+        shown.done();
       } catch (e) {
         out.destroy();
         rmSync(partial, { force: true });

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes, genesisRecord, nextRecord, sessionEndRecord, type AatRecord, type DelegatedBy, type TrustLevel } from '../../src/aat/index.js';
@@ -207,6 +207,24 @@ describe('atlog export and atlog audit, end to end', { timeout: 120_000 }, () =>
     const s = await audit(since);
     expect(s.result.evidence.selection).toMatchObject({ kind: 'since', since: '2000-01-01T00:00:00.000Z', from: 0 });
     expect(s.result.entries.firstIndex).toBe(0);
+  });
+
+  it('--progress reports the running count on stderr and leaves stdout as it was; without it stderr stays empty', async () => {
+    const file = join(dir, 'progress.evidence');
+    const ex = await atlog(['export', '--url', url, '--agent', agents.a.agentId, '--out', file, '--progress']);
+    expect(ex.code, ex.stderr).toBe(0);
+    const exported = /^export: (\d+) entries(?:, \d+\/s)?, done$/m.exec(ex.stderr);
+    expect(exported, ex.stderr).not.toBeNull();
+    expect(ex.stdout).toBe(`${exported![1]} entries (${statSync(file).size} bytes) written to ${file}\n`);
+    const args = ['audit', file, '--keys', files['keys']!, '--tsa-root', files['tsa']!, '--json'];
+    const shown = await atlog([...args, '--progress']);
+    const audited = /^audit: (\d+) entries(?:, \d+\/s)?, done$/m.exec(shown.stderr);
+    expect(audited, shown.stderr).not.toBeNull();
+    expect((JSON.parse(shown.stdout) as AuditResult).entries.total).toBe(Number(audited![1]));
+    expect(audited![1]).toBe(exported![1]);
+    const quiet = await atlog(args); // stderr is a pipe here, not a terminal
+    expect(quiet.stderr).toBe('');
+    expect(quiet.code).toBe(shown.code);
   });
 
   it('bad usage and a cut-off file: exit 2 and exit 1 with their codes', async () => {
